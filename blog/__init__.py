@@ -1,0 +1,88 @@
+"""The blog application factory."""
+
+import os
+
+from flask import Flask, redirect, render_template, request
+from flask_babel import gettext as _
+
+from .config import load_config
+from .extensions import babel, csrf, db, login_manager, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(load_config(app.instance_path))
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db)
+    csrf.init_app(app)
+    babel.init_app(app)
+    login_manager.init_app(app)
+
+    from . import models  # noqa: F401  (registers the models with the metadata)
+    from .models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    from .posts import bp as posts_bp
+
+    app.register_blueprint(posts_bp)
+
+    from .cli import register_commands
+
+    register_commands(app)
+
+    from . import templating
+
+    templating.init_app(app)
+    register_error_handlers(app)
+    app.after_request(set_security_headers)
+    return app
+
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
+
+
+def set_security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    from .posts.queries import redirect_for_path
+
+    @app.errorhandler(404)
+    def not_found(error):
+        if request.method in ("GET", "HEAD"):
+            target = redirect_for_path(request.path)
+            if target is not None:
+                return redirect(target, code=301)
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return render_template("errors/413.html"), 413
+
+    @app.errorhandler(500)
+    def server_error(error):
+        # Flask has logged the exception already. The page reads nothing from the database, so it
+        # renders when the database is the fault; Flask-SQLAlchemy's teardown rolls the session back.
+        return render_template("errors/500.html", message=_("Something went wrong on our side.")), 500

@@ -1,0 +1,100 @@
+"""Command-line tasks: `flask --app blog create-author` and `flask --app blog seed-demo`."""
+
+import re
+import secrets
+from datetime import datetime
+
+import click
+from email_validator import EmailNotValidError, validate_email
+from flask import Flask
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import Post, Tag, User
+
+
+def normalise_email(address: str) -> str:
+    """The canonical form of an address, or EmailNotValidError; never a DNS look-up."""
+    return validate_email(address.strip(), check_deliverability=False).normalized
+
+
+def slugify(text: str, max_length: int = 200) -> str:
+    slug = re.sub(r"[^\w]+", "-", text.lower(), flags=re.ASCII).strip("-")
+    return slug[:max_length].strip("-") or "post"
+
+
+def tag_named(name: str) -> Tag:
+    """The tag with this name, whatever its case, created if new."""
+    name = " ".join(name.split())[:50]
+    slug = slugify(name, 60)
+    tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
+    if tag is None:
+        tag = Tag(name=name, slug=slug)
+        db.session.add(tag)
+    return tag
+
+
+@click.command("create-author")
+@click.argument("email")
+@click.option("--name", required=True, help="The name shown on the author's posts.")
+@click.option("--admin", is_flag=True, help="Give the author the admin role.")
+@click.password_option(help="The password (prompted for, hidden, when not given).")
+def create_author_command(email: str, name: str, admin: bool, password: str) -> None:
+    """Add an author who can log in and write."""
+    try:
+        email = normalise_email(email)
+    except EmailNotValidError as error:
+        raise click.ClickException(f"{email!r} is not a valid email address: {error}") from None
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise click.ClickException("--name must be 1 to 100 characters.")
+    if not password:
+        raise click.ClickException("The password must not be empty.")
+    if db.session.scalar(select(User.id).where(func.lower(User.email) == email.lower())):
+        raise click.ClickException(f"An author with the email {email} already exists.")
+    user = User(email=email, name=name, role="admin" if admin else "author")
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {'admin' if admin else 'author'} {name} <{email}>.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only load the demo when the database has no posts.")
+def seed_demo_command(if_empty: bool) -> None:
+    """Load the demo author and articles; running it again changes nothing."""
+    from .demo_content import DEMO_AUTHOR, DEMO_POSTS
+
+    if if_empty and db.session.scalar(select(func.count(Post.id))):
+        click.echo("The database already has posts; demo content not loaded.")
+        return
+    author = db.session.scalar(select(User).where(User.email == DEMO_AUTHOR["email"]))
+    if author is None:
+        author = User(email=DEMO_AUTHOR["email"], name=DEMO_AUTHOR["name"], role="author", active=False)
+        # Nobody logs in as the demo author until an admin resets the password.
+        author.set_password(secrets.token_urlsafe(32))
+        db.session.add(author)
+    added = 0
+    for item in DEMO_POSTS:
+        if db.session.scalar(select(Post.id).where(Post.slug == item["slug"])):
+            continue
+        post = Post(
+            title=item["title"],
+            slug=item["slug"],
+            excerpt=item["excerpt"],
+            is_draft=False,
+            published_at=datetime.fromisoformat(item["published_at"]),
+            author=author,
+            tags=[tag_named(name) for name in item["tags"]],
+        )
+        post.set_body(item["body"])
+        db.session.add(post)
+        db.session.flush()  # so the next post's tags find the ones just added
+        added += 1
+    db.session.commit()
+    click.echo(f"Demo content: {added} article(s) added, {len(DEMO_POSTS) - added} already there.")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(create_author_command)
+    app.cli.add_command(seed_demo_command)

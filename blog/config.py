@@ -1,0 +1,81 @@
+"""Settings: each one read from the environment variable of the same name, with laptop defaults."""
+
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name} must be true/false, 1/0 or yes/no, not {raw!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def env_str(name: str, default: str | None) -> str | None:
+    raw = os.environ.get(name)
+    return default if raw is None or raw.strip() == "" else raw.strip()
+
+
+def read_secret_key(instance_path: str) -> str | None:
+    """SECRET_KEY from the environment, else the one `make run` wrote into the instance folder."""
+    key = env_str("SECRET_KEY", None)
+    if key:
+        return key
+    key_file = Path(instance_path) / "secret_key"
+    if key_file.is_file():
+        return key_file.read_text().strip() or None
+    return None
+
+
+def load_config(instance_path: str) -> dict:
+    """Build the app's configuration from the environment."""
+    site_url = env_str("SITE_URL", None)
+    site_url = site_url.rstrip("/") if site_url else None
+    secure = bool(site_url and site_url.startswith("https://"))
+    timezone = env_str("SITE_TIMEZONE", "UTC")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"SITE_TIMEZONE {timezone!r} is not a known time zone") from None
+
+    default_db = "sqlite:///" + str(Path(instance_path) / "blog.sqlite3")
+    return {
+        "SECRET_KEY": read_secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": env_str("DATABASE_URL", default_db),
+        "SITE_NAME": env_str("SITE_NAME", "Field Notes"),
+        "SITE_TAGLINE": env_str("SITE_TAGLINE", "Stories on migration, writing and everyday life"),
+        "SITE_URL": site_url,
+        "SITE_TIMEZONE": timezone,
+        "SITE_LANGUAGE": env_str("SITE_LANGUAGE", "en"),
+        "POSTS_PER_PAGE": env_int("POSTS_PER_PAGE", 10),
+        "MAX_CONTENT_LENGTH": env_int("MAX_CONTENT_LENGTH", 1024 * 1024),
+        "PREFERRED_URL_SCHEME": "https" if secure else "http",
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_SECURE": secure,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "BABEL_DEFAULT_LOCALE": env_str("SITE_LANGUAGE", "en"),
+        "BABEL_DEFAULT_TIMEZONE": timezone,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }

@@ -1,0 +1,150 @@
+"""The blog's data: authors, posts, tags and the redirects that keep old URLs alive."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text, and_
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+WORDS_PER_MINUTE = 220
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores aware datetimes as UTC and always hands back aware UTC ones.
+
+    SQLite drops the zone on the way back; this is the one place that puts it back.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+post_tags = Table(
+    "post_tags",
+    db.metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(20), default="author")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    posts: Mapped[list[Post]] = relationship(back_populates="author")
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+class Tag(db.Model):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    # The slug is the lower-cased name, so "Python" and "python" are one tag.
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+
+    posts: Mapped[list[Post]] = relationship(secondary=post_tags, back_populates="tags")
+
+
+class Post(db.Model):
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    # Rendered and sanitised once on save; the only HTML the templates mark safe.
+    body_html: Mapped[str] = mapped_column(Text)
+    excerpt: Mapped[str] = mapped_column(String(300))
+    reading_minutes: Mapped[int] = mapped_column(Integer, default=1)
+    is_draft: Mapped[bool] = mapped_column(Boolean, default=True)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+
+    author: Mapped[User] = relationship(back_populates="posts")
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=post_tags, back_populates="posts", order_by="Tag.name"
+    )
+
+    @classmethod
+    def is_visible(cls):
+        """SQL condition for posts readers may see: not a draft and already published."""
+        return and_(cls.is_draft.is_(False), cls.published_at.is_not(None), cls.published_at <= utcnow())
+
+    @property
+    def status(self) -> str:
+        if self.is_draft or self.published_at is None:
+            return "draft"
+        if self.published_at > utcnow():
+            return "scheduled"
+        return "published"
+
+    def set_body(self, markdown_text: str) -> None:
+        """Store the Markdown with its sanitised HTML and reading time."""
+        from .markdown import render_markdown
+
+        self.body = markdown_text
+        self.body_html = render_markdown(markdown_text)
+        words = len(re.findall(r"\w+", markdown_text))
+        self.reading_minutes = max(1, math.ceil(words / WORDS_PER_MINUTE))
+
+
+class Redirect(db.Model):
+    """An old path (a changed slug, an imported site's URL) that answers 301 to a post."""
+
+    __tablename__ = "redirects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    old_path: Mapped[str] = mapped_column(String(500), unique=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    post: Mapped[Post] = relationship()

@@ -1,0 +1,91 @@
+"""Named queries for what readers may see; each returns a select() or a plain value."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, url_for
+from sqlalchemy import Select, literal, select, tuple_
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..models import Post, Redirect, Tag, UTCDateTime
+
+
+def site_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["SITE_TIMEZONE"])
+
+
+def published_posts() -> Select:
+    """Visible posts, newest first, with what listings show (author, tags) loaded up front."""
+    return (
+        select(Post)
+        .where(Post.is_visible())
+        .options(joinedload(Post.author), selectinload(Post.tags))
+        .order_by(Post.published_at.desc(), Post.id.desc())
+    )
+
+
+def recent_posts(limit: int = 5) -> Select:
+    return (
+        select(Post)
+        .where(Post.is_visible())
+        .order_by(Post.published_at.desc(), Post.id.desc())
+        .limit(limit)
+    )
+
+
+def post_by_slug(slug: str) -> Select:
+    return published_posts().where(Post.slug == slug)
+
+
+def posts_tagged(tag: Tag) -> Select:
+    return published_posts().where(Post.tags.any(Tag.id == tag.id))
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
+    """The first instant of the month and of the next, in the site's time zone."""
+    zone = site_zone()
+    start = datetime(year, month, 1, tzinfo=zone)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=zone)
+    return start, end
+
+
+def posts_in_month(year: int, month: int) -> Select:
+    start, end = month_bounds(year, month)
+    return published_posts().where(Post.published_at >= start, Post.published_at < end)
+
+
+def archive_months() -> list[tuple[date, int]]:
+    """(first day of the month, count) for every month with visible posts, newest first.
+
+    Grouped in Python so months follow the site's time zone on every database; one
+    narrow query over a single indexed column.
+    """
+    zone = site_zone()
+    counts: dict[tuple[int, int], int] = {}
+    for published_at in db.session.scalars(select(Post.published_at).where(Post.is_visible())):
+        local = published_at.astimezone(zone)
+        counts[(local.year, local.month)] = counts.get((local.year, local.month), 0) + 1
+    return [(date(y, m, 1), n) for (y, m), n in sorted(counts.items(), reverse=True)]
+
+
+def neighbours(post: Post) -> tuple[Post | None, Post | None]:
+    """The articles published just before and just after this one (ties broken by id)."""
+    key, here = tuple_(Post.published_at, Post.id), tuple_(literal(post.published_at, UTCDateTime), post.id)
+    older = db.session.scalars(
+        select(Post).where(Post.is_visible(), key < here).order_by(Post.published_at.desc(), Post.id.desc()).limit(1)
+    ).first()
+    newer = db.session.scalars(
+        select(Post).where(Post.is_visible(), key > here).order_by(Post.published_at, Post.id).limit(1)
+    ).first()
+    return older, newer
+
+
+def redirect_for_path(path: str) -> str | None:
+    """Where an old path now lives, if it is in the redirect table and its post is visible."""
+    post = db.session.scalars(
+        select(Post)
+        .join(Redirect, Redirect.post_id == Post.id)
+        .where(Redirect.old_path == path[:500], Post.is_visible())
+    ).first()
+    return url_for("posts.article", slug=post.slug) if post else None

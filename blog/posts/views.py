@@ -1,0 +1,60 @@
+"""Reader pages: request handling only, the queries live in queries.py."""
+
+from flask import abort, current_app, render_template, request
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Tag
+from . import bp
+from .queries import archive_months, month_bounds, neighbours, post_by_slug, posts_in_month, posts_tagged, published_posts
+
+
+def page_number() -> int:
+    """?page=N as a positive int; anything else is a page that does not exist."""
+    raw = request.args.get("page", "1")
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1 or len(raw) > 6:
+        abort(404)
+    return int(raw)
+
+
+def paginate(query):
+    return db.paginate(
+        query, page=page_number(), per_page=current_app.config["POSTS_PER_PAGE"], error_out=True
+    )
+
+
+@bp.get("/")
+def home():
+    posts = db.session.scalars(published_posts().limit(current_app.config["POSTS_PER_PAGE"])).all()
+    return render_template("posts/home.html", posts=posts)
+
+
+@bp.get("/posts/")
+def archive():
+    return render_template("posts/archive.html", pagination=paginate(published_posts()), months=archive_months())
+
+
+@bp.get("/posts/<slug>")
+def article(slug: str):
+    post = db.first_or_404(post_by_slug(slug))
+    older, newer = neighbours(post)
+    return render_template("posts/article.html", post=post, older=older, newer=newer)
+
+
+@bp.get("/tags/<slug>")
+def tag(slug: str):
+    tag = db.first_or_404(select(Tag).where(Tag.slug == slug.lower()))
+    pagination = paginate(posts_tagged(tag))
+    if not pagination.total:
+        abort(404)  # a tag whose posts are all drafts or scheduled does not exist for readers yet
+    return render_template("posts/tag.html", tag=tag, pagination=pagination)
+
+
+@bp.get("/archive/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>")
+def month(year: int, month: int):
+    if not (1 <= month <= 12 and 1900 <= year):
+        abort(404)
+    pagination = paginate(posts_in_month(year, month))
+    if not pagination.total:
+        abort(404)
+    return render_template("posts/month.html", month_start=month_bounds(year, month)[0], pagination=pagination)
