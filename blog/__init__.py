@@ -2,10 +2,11 @@
 
 import os
 
-from flask import Flask, redirect, render_template, request
+from flask import Flask, abort, current_app, redirect, render_template, request
 from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
 
-from .config import load_config
+from .config import derive_settings, load_config
 from .extensions import babel, csrf, db, login_manager, migrate
 
 
@@ -15,9 +16,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path))
     if test_config is not None:
         app.config.from_mapping(test_config)
+    derive_settings(app.config)
 
     db.init_app(app)
-    migrate.init_app(app, db)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     babel.init_app(app)
     login_manager.init_app(app)
@@ -41,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     templating.init_app(app)
     register_error_handlers(app)
+    app.before_request(refuse_oversized_bodies)
     app.after_request(set_security_headers)
     return app
 
@@ -55,6 +58,13 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "form-action 'self'",
     ]
 )
+
+
+def refuse_oversized_bodies():
+    """413 before any view runs, whatever the route, when the declared body is over the limit."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if limit is not None and request.content_length is not None and request.content_length > limit:
+        abort(413)
 
 
 def set_security_headers(response):
@@ -80,6 +90,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(413)
     def too_large(error):
         return render_template("errors/413.html"), 413
+
+    @app.errorhandler(HTTPException)
+    def other_http_error(error):
+        return render_template("errors/error.html", error=error), error.code
 
     @app.errorhandler(500)
     def server_error(error):

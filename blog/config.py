@@ -48,34 +48,36 @@ def read_secret_key(instance_path: str) -> str | None:
 
 def load_config(instance_path: str) -> dict:
     """Build the app's configuration from the environment."""
-    site_url = env_str("SITE_URL", None)
-    site_url = site_url.rstrip("/") if site_url else None
-    secure = bool(site_url and site_url.startswith("https://"))
-    timezone = env_str("SITE_TIMEZONE", "UTC")
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"SITE_TIMEZONE {timezone!r} is not a known time zone") from None
-
     default_db = "sqlite:///" + str(Path(instance_path) / "blog.sqlite3")
     return {
         "SECRET_KEY": read_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": env_str("DATABASE_URL", default_db),
         "SITE_NAME": env_str("SITE_NAME", "Field Notes"),
         "SITE_TAGLINE": env_str("SITE_TAGLINE", "Stories on migration, writing and everyday life"),
-        "SITE_URL": site_url,
-        "SITE_TIMEZONE": timezone,
+        "SITE_URL": env_str("SITE_URL", None),
+        "SITE_TIMEZONE": env_str("SITE_TIMEZONE", "UTC"),
         "SITE_LANGUAGE": env_str("SITE_LANGUAGE", "en"),
         "POSTS_PER_PAGE": env_int("POSTS_PER_PAGE", 10),
         "MAX_CONTENT_LENGTH": env_int("MAX_CONTENT_LENGTH", 1024 * 1024),
-        "PREFERRED_URL_SCHEME": "https" if secure else "http",
-        "SESSION_COOKIE_SECURE": secure,
-        "REMEMBER_COOKIE_SECURE": secure,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "BABEL_DEFAULT_LOCALE": env_str("SITE_LANGUAGE", "en"),
-        "BABEL_DEFAULT_TIMEZONE": timezone,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     }
+
+
+def derive_settings(config) -> None:
+    """Settings that follow from others; applied after any test overrides."""
+    timezone = config["SITE_TIMEZONE"]
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"SITE_TIMEZONE {timezone!r} is not a known time zone") from None
+    site_url = (config.get("SITE_URL") or "").rstrip("/") or None
+    secure = bool(site_url and site_url.startswith("https://"))
+    config["SITE_URL"] = site_url
+    config["PREFERRED_URL_SCHEME"] = "https" if secure else "http"
+    config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = secure
+    config["BABEL_DEFAULT_LOCALE"] = config["SITE_LANGUAGE"]
+    config["BABEL_DEFAULT_TIMEZONE"] = timezone

@@ -1,0 +1,160 @@
+"""Fixtures: an app per test on a fresh, migrated database (SQLite always, PostgreSQL when configured)."""
+
+import os
+import shutil
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
+
+from blog import create_app
+from blog.cli import tag_named
+from blog.extensions import db
+from blog.models import Post, User
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+
+BASE_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key",
+    "WTF_CSRF_ENABLED": False,
+    "SITE_NAME": "Test Blog",
+    "SITE_TAGLINE": "Notes from the test suite",
+}
+
+
+def migrate_database(url: str) -> None:
+    """Build the schema the way production does: by running the migrations."""
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A migrated SQLite file, copied for each test (much faster than migrating each time)."""
+    path = tmp_path_factory.mktemp("template") / "blog.sqlite3"
+    migrate_database(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A database of our own on the configured server, migrated once, dropped at the end."""
+    admin_url = make_url(TEST_DATABASE_URL)
+    if admin_url.drivername == "postgresql":
+        admin_url = admin_url.set(drivername="postgresql+psycopg")
+    name = f"blog_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate_database(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def truncate_all(url: str) -> None:
+    engine = sa.create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        path = tmp_path / "blog.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        truncate_all(url)
+        yield url
+
+
+@pytest.fixture
+def make_app(database_url):
+    """Build test apps on this test's database; extra settings override the defaults."""
+    apps = []
+
+    def factory(**settings):
+        app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **settings})
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+
+
+class Content:
+    """Creates authors and posts for a test, each in its own short app context."""
+
+    def __init__(self, app):
+        self.app = app
+        self._author_id = None
+
+    def author(self, email="ada@example.com", name="Ada Writer", role="author", password="correct horse"):
+        with self.app.app_context():
+            user = User(email=email, name=name, role=role)
+            user.set_password(password)
+            db.session.add(user)
+            db.session.commit()
+            return user.id
+
+    def post(self, title, body="Some words.", *, slug=None, draft=False, published_at=None,
+             tags=(), excerpt=None, days_ago=None):
+        if self._author_id is None:
+            self._author_id = self.author()
+        if published_at is None and not draft:
+            published_at = NOW - timedelta(days=1 if days_ago is None else days_ago)
+        with self.app.app_context():
+            post = Post(
+                title=title,
+                slug=slug or title.lower().replace(" ", "-"),
+                excerpt=excerpt or f"Excerpt of {title}",
+                is_draft=draft,
+                published_at=published_at,
+                author_id=self._author_id,
+                tags=[tag_named(name) for name in tags],
+            )
+            post.set_body(body)
+            db.session.add(post)
+            db.session.commit()
+            return post.id
+
+
+@pytest.fixture
+def content(app):
+    return Content(app)
