@@ -7,6 +7,7 @@ from datetime import datetime
 import click
 from email_validator import EmailNotValidError, validate_email
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from .extensions import db
@@ -35,6 +36,7 @@ def tag_named(name: str) -> Tag:
 
 
 @click.command("create-author")
+@with_appcontext
 @click.argument("email")
 @click.option("--name", required=True, help="The name shown on the author's posts.")
 @click.option("--admin", is_flag=True, help="Give the author the admin role.")
@@ -60,6 +62,7 @@ def create_author_command(email: str, name: str, admin: bool, password: str) -> 
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Only load the demo when the database has no posts.")
 def seed_demo_command(if_empty: bool) -> None:
     """Load the demo author and articles; running it again changes nothing."""

@@ -3,7 +3,7 @@
 import os
 import shutil
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -115,7 +115,7 @@ def runner(app):
     return app.test_cli_runner()
 
 
-NOW = datetime.now(timezone.utc).replace(microsecond=0)
+NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 class Content:
@@ -134,9 +134,11 @@ class Content:
             return user.id
 
     def post(self, title, body="Some words.", *, slug=None, draft=False, published_at=None,
-             tags=(), excerpt=None, days_ago=None):
-        if self._author_id is None:
-            self._author_id = self.author()
+             tags=(), excerpt=None, days_ago=None, author_id=None):
+        if author_id is None:
+            if self._author_id is None:
+                self._author_id = self.author()
+            author_id = self._author_id
         if published_at is None and not draft:
             published_at = NOW - timedelta(days=1 if days_ago is None else days_ago)
         with self.app.app_context():
@@ -146,7 +148,7 @@ class Content:
                 excerpt=excerpt or f"Excerpt of {title}",
                 is_draft=draft,
                 published_at=published_at,
-                author_id=self._author_id,
+                author_id=author_id,
                 tags=[tag_named(name) for name in tags],
             )
             post.set_body(body)

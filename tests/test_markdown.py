@@ -23,5 +23,7 @@ def test_headings_sit_below_the_page_title():
 
 def test_emphasis_lists_quotes_and_code():
     html = render_markdown("*em* **strong**\n\n1. a\n2. b\n\n> q\n\n    code block")
-    for fragment in ("<em>em</em>", "<strong>strong</strong>", "<ol>", "<li>a</li>", "<blockquote>", "<pre><code>code block"):
+    fragments = ("<em>em</em>", "<strong>strong</strong>", "<ol>", "<li>a</li>", "<blockquote>",
+                 "<pre><code>code block")
+    for fragment in fragments:
         assert fragment in html

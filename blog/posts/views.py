@@ -6,7 +6,15 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Tag
 from . import bp
-from .queries import archive_months, month_bounds, neighbours, post_by_slug, posts_in_month, posts_tagged, published_posts
+from .queries import (
+    archive_months,
+    month_bounds,
+    neighbours,
+    post_by_slug,
+    posts_in_month,
+    posts_tagged,
+    published_posts,
+)
 
 
 def page_number() -> int:
