@@ -4,10 +4,13 @@ import os
 
 from flask import Flask, abort, current_app, redirect, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.exceptions import HTTPException
 
 from .config import derive_settings, load_config
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -18,22 +21,34 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     derive_settings(app.config)
 
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
     babel.init_app(app)
     login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see that page.")
+    # Flask-Limiter keeps its storage on the module-level object: bind it to this app's settings.
+    limiter.init_app(app)
 
     from . import models  # noqa: F401  (registers the models with the metadata)
     from .models import User
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_token: str):
+        return db.session.scalar(select(User).where(User.session_token == session_token, User.active.is_(True)))
 
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
     from .posts import bp as posts_bp
 
     app.register_blueprint(posts_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
 
     from .cli import register_commands
 
@@ -93,6 +108,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def other_http_error(error):
+        if error.response is not None:  # e.g. a throttled form re-rendered with the user's text
+            return error.response
         return render_template("errors/error.html", error=error), error.code
 
     @app.errorhandler(500)

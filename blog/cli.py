@@ -1,6 +1,5 @@
 """Command-line tasks: `flask --app blog create-author` and `flask --app blog seed-demo`."""
 
-import re
 import secrets
 from datetime import datetime
 
@@ -11,28 +10,13 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from .extensions import db
-from .models import Post, Tag, User
+from .models import Post, User
+from .posts.services import tag_named
 
 
 def normalise_email(address: str) -> str:
     """The canonical form of an address, or EmailNotValidError; never a DNS look-up."""
     return validate_email(address.strip(), check_deliverability=False).normalized
-
-
-def slugify(text: str, max_length: int = 200) -> str:
-    slug = re.sub(r"[^\w]+", "-", text.lower(), flags=re.ASCII).strip("-")
-    return slug[:max_length].strip("-") or "post"
-
-
-def tag_named(name: str) -> Tag:
-    """The tag with this name, whatever its case, created if new."""
-    name = " ".join(name.split())[:50]
-    slug = slugify(name, 60)
-    tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
-    if tag is None:
-        tag = Tag(name=name, slug=slug)
-        db.session.add(tag)
-    return tag
 
 
 @click.command("create-author")

@@ -64,6 +64,14 @@ def load_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A long writing session must never lose its work to an expired CSRF token.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "TRUSTED_PROXIES": env_int("TRUSTED_PROXIES", 0),
+        "RATELIMIT_STORAGE_URI": env_str("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_KEY_PREFIX": env_str("RATELIMIT_KEY_PREFIX", "blog"),
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "LOGIN_RATE_LIMIT": env_str("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "LOGIN_ACCOUNT_RATE_LIMIT": env_str("LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute"),
     }
 
 

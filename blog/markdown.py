@@ -1,5 +1,8 @@
 """Markdown to HTML, rendered once on save and sanitised with nh3 to an allow-list."""
 
+import math
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -42,3 +45,17 @@ def render_markdown(text: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
     )
+
+
+WORDS_PER_MINUTE = 220
+
+
+def reading_minutes(text: str) -> int:
+    return max(1, math.ceil(len(re.findall(r"\w+", text)) / WORDS_PER_MINUTE))
+
+
+def plain_text(html: str) -> str:
+    """The visible text of sanitised HTML, on one line."""
+    from html import unescape
+
+    return " ".join(unescape(nh3.clean(html, tags=set())).split())

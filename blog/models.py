@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-import re
+import secrets
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
@@ -13,12 +12,14 @@ from sqlalchemy.types import TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
-
-WORDS_PER_MINUTE = 220
-
+from .markdown import reading_minutes, render_markdown
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class UTCDateTime(TypeDecorator):
@@ -62,9 +63,17 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(20), default="author")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Flask-Login's id for this author's sessions and remember-me cookies; a new one ends them all.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     posts: Mapped[list[Post]] = relationship(back_populates="author")
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    def end_other_sessions(self) -> None:
+        self.session_token = new_session_token()
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -79,6 +88,9 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    def can_edit(self, post: Post) -> bool:
+        return self.is_admin or post.author_id == self.id
 
 
 class Tag(db.Model):
@@ -129,12 +141,9 @@ class Post(db.Model):
 
     def set_body(self, markdown_text: str) -> None:
         """Store the Markdown with its sanitised HTML and reading time."""
-        from .markdown import render_markdown
-
         self.body = markdown_text
         self.body_html = render_markdown(markdown_text)
-        words = len(re.findall(r"\w+", markdown_text))
-        self.reading_minutes = max(1, math.ceil(words / WORDS_PER_MINUTE))
+        self.reading_minutes = reading_minutes(markdown_text)
 
 
 class Redirect(db.Model):

@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
         isodatetime=iso_datetime,
         shorten=shorten,
     )
+    app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(recent_posts=recent_posts)
 
     @app.context_processor

@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
 from blog import create_app
-from blog.cli import tag_named
+from blog.posts.services import tag_named
 from blog.extensions import db
 from blog.models import Post, User
 

@@ -1,0 +1,109 @@
+"""Dashboard forms: the post editor, the account page and author management."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, EmailField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+
+from ..auth.forms import MAX_PASSWORD_LENGTH
+from ..forms import NoControlCharacters, strip_text
+
+MIN_PASSWORD_LENGTH = 8
+ROLE_CHOICES = [("author", _l("Author: writes and edits their own posts")),
+                ("admin", _l("Admin: everything, including managing authors"))]
+
+
+def new_password_validators():
+    return [Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
+                   message=_l("Use %(min)d to %(max)d characters.", min=MIN_PASSWORD_LENGTH,
+                              max=MAX_PASSWORD_LENGTH))]
+
+
+class PostForm(FlaskForm):
+    title = StringField(_l("Title"), filters=[strip_text],
+                        validators=[DataRequired(_l("Give the post a title.")), Length(max=200), NoControlCharacters()])
+    body = TextAreaField(_l("Body"), description=_l("Markdown: headings, lists, links, emphasis, quotes, code."),
+                         validators=[DataRequired(_l("Write the post's body.")), Length(max=200_000),
+                                     NoControlCharacters(multiline=True)])
+    excerpt = TextAreaField(_l("Excerpt"), filters=[strip_text],
+                            description=_l("Optional: taken from the start of the body when left empty."),
+                            validators=[Optional(), Length(max=300), NoControlCharacters(multiline=True)])
+    tags = StringField(_l("Tags"), filters=[strip_text], description=_l("Comma separated, e.g. Travel, Diary"),
+                       validators=[Optional(), Length(max=500), NoControlCharacters()])
+    slug = StringField(_l("Slug"), filters=[strip_text],
+                       description=_l("Optional: the address of the post, taken from the title when empty."),
+                       validators=[Optional(), Length(max=200), NoControlCharacters()])
+    publish_at = DateTimeLocalField(_l("Publish at"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+                                    validators=[Optional()],
+                                    description=_l("Optional: a future time schedules the post."))
+    save_draft = SubmitField(_l("Save draft"))
+    preview = SubmitField(_l("Preview"))
+    publish = SubmitField(_l("Publish"))
+    update = SubmitField(_l("Update"))
+    unpublish = SubmitField(_l("Unpublish"))
+
+    def validate_tags(self, field):
+        if any(len(name.strip()) > 50 for name in (field.data or "").split(",")):
+            raise ValidationError(_l("Each tag can have at most 50 characters."))
+
+    def validate_publish_at(self, field):
+        if field.data is not None and not 1970 <= field.data.year <= 2999:
+            raise ValidationError(_l("Choose a year between 1970 and 2999."))
+
+    def tag_names(self) -> list[str]:
+        seen, names = set(), []
+        for name in (self.tags.data or "").split(","):
+            name = " ".join(name.split())
+            if name and name.lower() not in seen:
+                seen.add(name.lower())
+                names.append(name)
+        return names
+
+    def publish_at_utc(self) -> datetime | None:
+        """The "Publish at" time, typed in the site's time zone, as an aware datetime."""
+        if self.publish_at.data is None:
+            return None
+        zone = ZoneInfo(current_app.config["SITE_TIMEZONE"])
+        return self.publish_at.data.replace(tzinfo=zone)
+
+    def action(self) -> str:
+        for name in ("preview", "publish", "update", "unpublish", "save_draft"):
+            if getattr(self, name).data:
+                return name
+        return "save_draft"
+
+
+class AccountForm(FlaskForm):
+    name = StringField(_l("Name"), filters=[strip_text],
+                       validators=[DataRequired(_l("Enter your name.")), Length(max=100), NoControlCharacters()])
+    email = EmailField(_l("Email"), filters=[strip_text],
+                       validators=[DataRequired(_l("Enter your email.")), Length(max=254), Email()])
+    new_password = PasswordField(_l("New password"), description=_l("Leave empty to keep your password."),
+                                 validators=[Optional()] + new_password_validators())
+    confirm_password = PasswordField(_l("Repeat new password"),
+                                     validators=[EqualTo("new_password", _l("The new passwords do not match."))])
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[DataRequired(_l("Enter your current password to save changes.")),
+                                                 Length(max=MAX_PASSWORD_LENGTH)])
+    submit = SubmitField(_l("Save changes"))
+
+
+class AuthorForm(FlaskForm):
+    name = StringField(_l("Name"), filters=[strip_text],
+                       validators=[DataRequired(_l("Enter a name.")), Length(max=100), NoControlCharacters()])
+    email = EmailField(_l("Email"), filters=[strip_text],
+                       validators=[DataRequired(_l("Enter an email.")), Length(max=254), Email()])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="author")
+    password = PasswordField(_l("Initial password"),
+                             validators=[DataRequired(_l("Set an initial password."))] + new_password_validators())
+    submit = SubmitField(_l("Add author"))
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"),
+                             validators=[DataRequired(_l("Set a new password."))] + new_password_validators())
+    submit = SubmitField(_l("Reset password"))

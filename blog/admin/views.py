@@ -1,0 +1,250 @@
+"""Dashboard pages: request handling only; writing rules live in posts/services.py."""
+
+from functools import wraps
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime, to_user_timezone
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..forms import ButtonForm
+from ..models import Post, User, utcnow
+from ..posts import services
+from . import bp
+from .forms import AccountForm, AuthorForm, PostForm, ResetPasswordForm
+
+
+def admin_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def post_for_editing(post_id: int) -> Post:
+    """The post, or 404; 403 when it is someone else's and the author is not an admin."""
+    post = db.get_or_404(Post, post_id)
+    if not current_user.can_edit(post):
+        abort(403)
+    return post
+
+
+def own_posts(query):
+    return query if current_user.is_admin else query.where(Post.author_id == current_user.id)
+
+
+def post_counts() -> dict[str, int]:
+    now = utcnow()
+    draft = Post.is_draft.is_(True) | Post.published_at.is_(None)
+    scheduled = ~draft & (Post.published_at > now)
+    row = db.session.execute(own_posts(select(
+        func.coalesce(func.sum(case((draft, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((scheduled, 1), else_=0)), 0),
+        func.count(Post.id),
+    ))).one()
+    return {"draft": row[0], "scheduled": row[1], "published": row[2] - row[0] - row[1]}
+
+
+@bp.get("/")
+def dashboard():
+    # Each panel is one box on the dashboard home; later features add theirs to this list.
+    panels = [{"template": "admin/_panel_posts.html", "counts": post_counts()}]
+    if current_user.is_admin:
+        authors = db.session.scalar(select(func.count(User.id)).where(User.active.is_(True)))
+        panels.append({"template": "admin/_panel_authors.html", "active_authors": authors})
+    return render_template("admin/dashboard.html", panels=panels)
+
+
+@bp.get("/posts")
+def posts():
+    from ..posts.views import page_number
+
+    query = own_posts(select(Post).options(joinedload(Post.author))).order_by(Post.updated_at.desc(), Post.id.desc())
+    pagination = db.paginate(query, page=page_number(), per_page=20, error_out=True)
+    return render_template("admin/posts.html", pagination=pagination)
+
+
+def editor_form(post: Post | None) -> PostForm:
+    if request.method == "POST" or post is None:
+        return PostForm()
+    custom_excerpt = post.excerpt if post.excerpt != services.derive_excerpt(post.body_html) else ""
+    publish_at = to_user_timezone(post.published_at).replace(tzinfo=None) if post.published_at else None
+    return PostForm(title=post.title, body=post.body, excerpt=custom_excerpt,
+                    tags=", ".join(tag.name for tag in post.tags), slug=post.slug, publish_at=publish_at)
+
+
+def chosen_action(form: PostForm, post: Post | None) -> str:
+    """The button pressed, limited to the ones this post's state offers."""
+    action = form.action()
+    if post is not None and post.status != "draft":
+        return action if action in ("preview", "update", "unpublish") else "update"
+    return action if action in ("preview", "publish", "save_draft") else "save_draft"
+
+
+@bp.route("/posts/new", methods=["GET", "POST"])
+def new_post():
+    return edit(None)
+
+
+@bp.route("/posts/<int(max=2147483647):post_id>/edit", methods=["GET", "POST"])
+def edit_post(post_id: int):
+    return edit(post_for_editing(post_id))
+
+
+def edit(post: Post | None):
+    form = editor_form(post)
+    preview = None
+    if form.validate_on_submit():
+        action = chosen_action(form, post)
+        requested_slug = services.slugify(form.slug.data or "")
+        if form.slug.data and not requested_slug:
+            form.slug.errors.append(_("Use letters, digits or hyphens in the slug."))
+        elif requested_slug and services.slug_taken(requested_slug, post.id if post else None):
+            form.slug.errors.append(_("Another post already uses this slug."))
+        elif action == "preview":
+            preview = services.preview_of(
+                title=form.title.data, body=form.body.data, excerpt=form.excerpt.data, tag_names=form.tag_names(),
+                author=post.author if post else current_user, published_at=form.publish_at_utc()
+                or (post.published_at if post else None))
+        else:
+            return save(post, form, action, requested_slug)
+    return render_template("admin/edit.html", form=form, post=post, preview=preview)
+
+
+def save(post: Post | None, form: PostForm, action: str, requested_slug: str):
+    if post is None:
+        post = Post(author_id=current_user.id, slug=requested_slug or services.unique_slug(form.title.data))
+        db.session.add(post)
+    services.fill_post(post, title=form.title.data, body=form.body.data, excerpt=form.excerpt.data,
+                       tag_names=form.tag_names())
+    if requested_slug:
+        services.change_slug(post, requested_slug)
+    if action == "publish":
+        services.publish(post, form.publish_at_utc())
+    elif action == "update":
+        post.published_at = form.publish_at_utc() or post.published_at
+    elif action == "unpublish":
+        services.unpublish(post)
+    else:  # save_draft keeps a chosen "Publish at" for when it is published
+        post.is_draft = True
+        post.published_at = form.publish_at_utc()
+    db.session.commit()
+    messages = {
+        "draft": _("Draft saved."),
+        "scheduled": _("Scheduled for %(when)s.", when=format_datetime(post.published_at, "medium")),
+        "published": _("Published.") if action == "publish" else _("Post updated."),
+    }
+    flash(messages[post.status] if action != "unpublish" else _("Unpublished: the post is a draft again."))
+    return redirect(url_for("admin.edit_post", post_id=post.id))
+
+
+@bp.route("/posts/<int(max=2147483647):post_id>/delete", methods=["GET", "POST"])
+def delete_post(post_id: int):
+    post = post_for_editing(post_id)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        title = post.title
+        db.session.delete(post)
+        db.session.commit()
+        flash(_("Deleted “%(title)s”.", title=title))
+        return redirect(url_for("admin.posts"))
+    return render_template("admin/delete.html", post=post, form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account():
+    user = current_user._get_current_object()
+    form = AccountForm(obj=user) if request.method == "GET" else AccountForm()
+    if form.validate_on_submit():
+        email_owner = db.session.scalar(
+            select(User.id).where(func.lower(User.email) == form.email.data.lower(), User.id != user.id))
+        if not user.check_password(form.current_password.data):
+            form.current_password.errors.append(_("That is not your current password."))
+        elif email_owner is not None:
+            form.email.errors.append(_("Another author already uses this email."))
+        else:
+            user.name, user.email = form.name.data, form.email.data
+            if form.new_password.data:
+                user.set_password(form.new_password.data)
+                user.end_other_sessions()
+            db.session.commit()
+            if form.new_password.data:
+                login_user(user)  # this session goes on with the new token; all others have ended
+            flash(_("Your account is saved."))
+            return redirect(url_for("admin.account"))
+    return render_template("admin/account.html", form=form)
+
+
+@bp.get("/authors")
+@admin_required
+def authors():
+    post_count = func.count(Post.id).label("post_count")
+    rows = db.session.execute(
+        select(User, post_count).outerjoin(Post, Post.author_id == User.id).group_by(User.id).order_by(User.name)
+    ).all()
+    return render_template("admin/authors.html", rows=rows, button=ButtonForm())
+
+
+@bp.route("/authors/new", methods=["GET", "POST"])
+@admin_required
+def new_author():
+    form = AuthorForm()
+    if form.validate_on_submit():
+        if db.session.scalar(select(User.id).where(func.lower(User.email) == form.email.data.lower())):
+            form.email.errors.append(_("Another author already uses this email."))
+        else:
+            user = User(name=form.name.data, email=form.email.data, role=form.role.data)
+            user.set_password(form.password.data)
+            db.session.add(user)
+            db.session.commit()
+            flash(_("Added %(name)s.", name=user.name))
+            return redirect(url_for("admin.authors"))
+    return render_template("admin/author_new.html", form=form)
+
+
+def other_author(user_id: int) -> User:
+    user = db.get_or_404(User, user_id)
+    if user.id == current_user.id:
+        abort(403)  # admins change their own account on the account page, and never lock themselves out
+    return user
+
+
+@bp.post("/authors/<int(max=2147483647):user_id>/deactivate")
+@admin_required
+def deactivate_author(user_id: int):
+    user = other_author(user_id)
+    user.active = False
+    user.end_other_sessions()
+    db.session.commit()
+    flash(_("%(name)s is deactivated and logged out everywhere.", name=user.name))
+    return redirect(url_for("admin.authors"))
+
+
+@bp.post("/authors/<int(max=2147483647):user_id>/activate")
+@admin_required
+def activate_author(user_id: int):
+    user = other_author(user_id)
+    user.active = True
+    db.session.commit()
+    flash(_("%(name)s can log in again.", name=user.name))
+    return redirect(url_for("admin.authors"))
+
+
+@bp.route("/authors/<int(max=2147483647):user_id>/password", methods=["GET", "POST"])
+@admin_required
+def reset_password(user_id: int):
+    user = other_author(user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user.set_password(form.password.data)
+        user.end_other_sessions()
+        db.session.commit()
+        flash(_("New password set for %(name)s; their sessions have ended.", name=user.name))
+        return redirect(url_for("admin.authors"))
+    return render_template("admin/reset_password.html", form=form, user=user)

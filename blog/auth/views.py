@@ -1,0 +1,78 @@
+"""Login and logout: request handling only."""
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
+
+from ..extensions import db, limiter
+from ..models import User
+from ..ratelimit import rerender_on_breach
+from . import bp
+from .forms import LoginForm
+
+# Checked against when the email is unknown, so both failures take the same time.
+_DUMMY_HASH = "scrypt:32768:8:1$dummysaltvalue00$" + "0" * 128
+
+
+def is_safe_next(target: str | None) -> bool:
+    """A path on this site: no scheme, no host, no backslash tricks, no control characters."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target) or "\\" in target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def render_login(form: LoginForm, error: str | None = None) -> str:
+    return render_template("auth/login.html", form=form, error=error, next=request.args.get("next", ""))
+
+
+def login_throttled_page(message: str) -> str:
+    form = LoginForm()  # keeps the email typed; the password is never echoed back
+    return render_login(form, error=message)
+
+
+def account_key() -> str:
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    return f"{get_remote_address()}|{email}"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], scope="login-address",
+               on_breach=rerender_on_breach(login_throttled_page))
+@limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], methods=["POST"], scope="login-account",
+               key_func=account_key, on_breach=rerender_on_breach(login_throttled_page))
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("admin.dashboard"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(func.lower(User.email) == form.email.data.lower()))
+        password_ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, form.password.data)
+        if user is not None and password_ok and user.is_active:
+            user.end_other_sessions()
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            flash(_("Welcome back, %(name)s.", name=user.name))
+            target = request.args.get("next")
+            return redirect(target if is_safe_next(target) else url_for("admin.dashboard"))
+        error = _("The email or password is incorrect.")
+    return render_login(form, error)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    # CSRFProtect has checked the token. A new session token ends this author's other sessions too.
+    current_user.end_other_sessions()
+    db.session.commit()
+    logout_user()
+    flash(_("You have logged out."))
+    return redirect(url_for("posts.home"))

@@ -1,0 +1,96 @@
+"""Writing posts: slugs, tags, excerpts and the editor's actions, each committed by the caller."""
+
+import re
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from ..extensions import db
+from ..markdown import plain_text, render_markdown
+from ..models import Post, Redirect, Tag, utcnow
+
+EXCERPT_LENGTH = 200
+
+
+def slugify(text: str, max_length: int = 200) -> str:
+    slug = re.sub(r"[^\w]+", "-", text.lower(), flags=re.ASCII).strip("-")
+    return slug[:max_length].strip("-")
+
+
+def tag_named(name: str) -> Tag:
+    """The tag with this name, whatever its case, created if new."""
+    name = " ".join(name.split())[:50]
+    slug = slugify(name, 60) or "tag"
+    tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
+    if tag is None:
+        tag = Tag(name=name, slug=slug)
+        db.session.add(tag)
+        db.session.flush()
+    return tag
+
+
+def slug_taken(slug: str, post_id: int | None) -> bool:
+    query = select(Post.id).where(Post.slug == slug)
+    if post_id is not None:
+        query = query.where(Post.id != post_id)
+    return db.session.scalar(query) is not None
+
+
+def unique_slug(title: str, post_id: int | None = None) -> str:
+    base = slugify(title, 190) or "post"
+    slug, n = base, 2
+    while slug_taken(slug, post_id):
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def derive_excerpt(body_html: str) -> str:
+    text = plain_text(body_html)
+    if len(text) <= EXCERPT_LENGTH:
+        return text
+    return text[:EXCERPT_LENGTH].rsplit(" ", 1)[0].rstrip(",.;:") + "\u2026"
+
+
+def change_slug(post: Post, new_slug: str) -> None:
+    """Give the post a new address; a published post's old one keeps answering with a 301."""
+    if new_slug == post.slug:
+        return
+    old_path, new_path = f"/posts/{post.slug}", f"/posts/{new_slug}"
+    # The new address is live now: no redirect may shadow it.
+    db.session.execute(delete(Redirect).where(Redirect.old_path == new_path))
+    if post.id is not None and post.status == "published":
+        db.session.execute(delete(Redirect).where(Redirect.old_path == old_path))
+        db.session.add(Redirect(old_path=old_path, post_id=post.id))
+    post.slug = new_slug
+
+
+def fill_post(post: Post, *, title: str, body: str, excerpt: str | None, tag_names: list[str]) -> None:
+    post.title = title
+    post.set_body(body)
+    post.excerpt = excerpt or derive_excerpt(post.body_html)
+    post.tags = [tag_named(name) for name in tag_names]
+
+
+def publish(post: Post, at: datetime | None) -> None:
+    """Live now, or at `at`: a time in the future makes the post scheduled."""
+    post.is_draft = False
+    post.published_at = at or utcnow()
+
+
+def unpublish(post: Post) -> None:
+    post.is_draft = True
+    post.published_at = None
+
+
+def preview_of(*, title: str, body: str, excerpt: str | None, tag_names: list[str], author, published_at):
+    """What readers would see, built without touching the session (nothing is saved)."""
+    from types import SimpleNamespace
+
+    from ..markdown import reading_minutes
+
+    body_html = render_markdown(body)
+    return SimpleNamespace(
+        title=title, body_html=body_html, excerpt=excerpt or derive_excerpt(body_html),
+        reading_minutes=reading_minutes(body), author=author, published_at=published_at or utcnow(),
+        tags=[SimpleNamespace(name=name, slug=slugify(name, 60) or "tag") for name in tag_names],
+    )

@@ -1,0 +1,29 @@
+"""Throttled form posts answer 429 with the same form, the user's text kept, and when to try again."""
+
+import math
+import time
+from collections.abc import Callable
+
+from flask import make_response
+from flask_babel import ngettext
+
+
+def retry_message(seconds: int) -> str:
+    if seconds >= 120:
+        minutes = math.ceil(seconds / 60)
+        return ngettext("Too many attempts. Please try again in %(num)d minute.",
+                        "Too many attempts. Please try again in %(num)d minutes.", minutes)
+    return ngettext("Too many attempts. Please try again in %(num)d second.",
+                    "Too many attempts. Please try again in %(num)d seconds.", seconds)
+
+
+def rerender_on_breach(render: Callable[[str], str]):
+    """An on_breach callback for Flask-Limiter: render(message) gives the page with the form."""
+
+    def on_breach(request_limit):
+        seconds = max(1, math.ceil(request_limit.reset_at - time.time()))
+        response = make_response(render(retry_message(seconds)), 429)
+        response.headers["Retry-After"] = str(seconds)
+        return response
+
+    return on_breach
