@@ -38,6 +38,11 @@ def login_throttled_page(message: str) -> str:
     return render_login(form, error=message)
 
 
+def failed_attempt(response) -> bool:
+    """Only failed attempts count towards the limits: a successful login redirects."""
+    return response.status_code != 302
+
+
 def account_key() -> str:
     email = (request.form.get("email") or "").strip().lower()[:254]
     return f"{get_remote_address()}|{email}"
@@ -45,9 +50,9 @@ def account_key() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], scope="login-address",
-               on_breach=rerender_on_breach(login_throttled_page))
+               deduct_when=failed_attempt, on_breach=rerender_on_breach(login_throttled_page))
 @limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], methods=["POST"], scope="login-account",
-               key_func=account_key, on_breach=rerender_on_breach(login_throttled_page))
+               key_func=account_key, deduct_when=failed_attempt, on_breach=rerender_on_breach(login_throttled_page))
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("admin.dashboard"))

@@ -12,6 +12,8 @@ from blog.extensions import db
 
 from ..conftest import BASE_CONFIG, migrate_database
 
+AUTHOR_EMAIL = "bea@example.com"
+AUTHOR_PASSWORD = "browser passphrase"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 LAUNCH_FLAGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -43,8 +45,11 @@ def live_server(tmp_path_factory):
     url = f"sqlite:///{path}"
     migrate_database(url)
     app = create_app({**BASE_CONFIG, "TESTING": False, "SQLALCHEMY_DATABASE_URI": url})
-    result = app.test_cli_runner().invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
+    runner = app.test_cli_runner()
+    for args in (["seed-demo"], ["create-author", AUTHOR_EMAIL, "--name", "Bea Browser", "--admin",
+                                 "--password", AUTHOR_PASSWORD]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -52,3 +57,14 @@ def live_server(tmp_path_factory):
     server.shutdown()
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def logged_in_page(page, live_server):
+    """A page whose browser has logged in as the admin author."""
+    page.goto(live_server + "/login")
+    page.get_by_label("Email").fill(AUTHOR_EMAIL)
+    page.get_by_label("Password").fill(AUTHOR_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(live_server + "/admin/")
+    return page
