@@ -6,8 +6,8 @@ from flask import Flask, abort, current_app, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import derive_settings, load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate

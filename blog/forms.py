@@ -2,10 +2,9 @@
 
 import re
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import ValidationError
-
-from flask_babel import lazy_gettext as _l
 
 # Tabs and newlines are text; every other control character (NUL above all, which PostgreSQL
 # refuses in text) is a mistake or an attack.

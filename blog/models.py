@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .extensions import db
 from .markdown import reading_minutes, render_markdown
 
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
