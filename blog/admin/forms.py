@@ -7,14 +7,15 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, EmailField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from ..auth.forms import MAX_PASSWORD_LENGTH
 from ..forms import NoControlCharacters, strip_text
 
 MIN_PASSWORD_LENGTH = 8
-ROLE_CHOICES = [("author", _l("Author: writes and edits their own posts")),
-                ("admin", _l("Admin: everything, including managing authors"))]
+ROLE_CHOICES = [SelectChoice("author", _l("Author: writes and edits their own posts")),
+                SelectChoice("admin", _l("Admin: everything, including managing authors"))]
 
 
 def new_password_validators():
