@@ -72,6 +72,14 @@ def load_config(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_RATE_LIMIT": env_str("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "LOGIN_ACCOUNT_RATE_LIMIT": env_str("LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute"),
+        "COMMENT_MODERATION": env_str("COMMENT_MODERATION", "first-time"),
+        "COMMENT_MAX_LINKS": env_int("COMMENT_MAX_LINKS", 2),
+        "COMMENT_MAX_DEPTH": env_int("COMMENT_MAX_DEPTH", 4),
+        "COMMENT_PAGE_SIZE": env_int("COMMENT_PAGE_SIZE", 100),
+        "COMMENT_TOKEN_HOURS": env_int("COMMENT_TOKEN_HOURS", 24),
+        "COMMENT_MIN_SECONDS": env_int("COMMENT_MIN_SECONDS", 3),
+        "COMMENT_RATE_LIMIT": env_str("COMMENT_RATE_LIMIT", "5 per minute;50 per day"),
+        "COMMENT_CLOSE_AFTER_DAYS": env_int("COMMENT_CLOSE_AFTER_DAYS", 0),
     }
 
 
@@ -82,6 +90,10 @@ def derive_settings(config) -> None:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"SITE_TIMEZONE {timezone!r} is not a known time zone") from None
+    if config["COMMENT_MODERATION"] not in ("first-time", "all", "none"):
+        raise ValueError("COMMENT_MODERATION must be first-time, all or none")
+    if config["COMMENT_MAX_DEPTH"] < 1 or config["COMMENT_PAGE_SIZE"] < 1:
+        raise ValueError("COMMENT_MAX_DEPTH and COMMENT_PAGE_SIZE must be at least 1")
     site_url = (config.get("SITE_URL") or "").rstrip("/") or None
     secure = bool(site_url and site_url.startswith("https://"))
     config["SITE_URL"] = site_url

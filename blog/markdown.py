@@ -59,3 +59,17 @@ def plain_text(html: str) -> str:
     from html import unescape
 
     return " ".join(unescape(nh3.clean(html, tags=set())).split())
+
+
+# Comments get a small subset: paragraphs, emphasis, code, quotes, lists and links; no headings,
+# images, tables or raw HTML. Links are marked as user content that search engines should not follow.
+COMMENT_TAGS = {"p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "a"}
+_comment_md = MarkdownIt("zero", {"html": False, "breaks": True}).enable(
+    ["emphasis", "backticks", "blockquote", "list", "link", "fence", "code", "newline", "escape", "entity"]
+)
+
+
+def render_comment(text: str) -> str:
+    html = _comment_md.render(text)
+    return nh3.clean(html, tags=COMMENT_TAGS, attributes={"a": {"href"}, "ol": {"start"}},
+                     url_schemes=URL_SCHEMES, link_rel="nofollow ugc noopener")

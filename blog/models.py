@@ -6,8 +6,22 @@ import secrets
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text, and_
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    and_,
+    func,
+    select,
+    true,
+)
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -122,6 +136,8 @@ class Post(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
 
+    comments_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
     author: Mapped[User] = relationship(back_populates="posts")
     tags: Mapped[list[Tag]] = relationship(
         secondary=post_tags, back_populates="posts", order_by="Tag.name"
@@ -145,6 +161,48 @@ class Post(db.Model):
         self.body = markdown_text
         self.body_html = render_markdown(markdown_text)
         self.reading_minutes = reading_minutes(markdown_text)
+
+
+class Comment(db.Model):
+    """A reader's comment; replies point at their parent and carry their thread's root and depth."""
+
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_post_id_status_created_at", "post_id", "status", "created_at"),)
+
+    APPROVED, PENDING, SPAM = "approved", "pending", "spam"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    # The top-level comment of the thread (None for a top-level comment itself) and 1-based depth.
+    root_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    depth: Mapped[int] = mapped_column(Integer, default=1)
+    name: Mapped[str] = mapped_column(String(80))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default=PENDING)
+    held_reason: Mapped[str | None] = mapped_column(String(200))
+    client_address: Mapped[str | None] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    post: Mapped[Post] = relationship()
+    parent: Mapped[Comment | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
+
+    @property
+    def thread_root_id(self) -> int:
+        return self.root_id or self.id
+
+
+# Approved comments counted inside the query that loads the posts: no query per post on listings.
+Post.comment_count = column_property(
+    select(func.count(Comment.id))
+    .where(Comment.post_id == Post.id, Comment.status == Comment.APPROVED)
+    .correlate_except(Comment)
+    .scalar_subquery(),
+    deferred=False,
+)
 
 
 class Redirect(db.Model):

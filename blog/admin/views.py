@@ -54,7 +54,10 @@ def post_counts() -> dict[str, int]:
 @bp.get("/")
 def dashboard():
     # Each panel is one box on the dashboard home; later features add theirs to this list.
-    panels = [{"template": "admin/_panel_posts.html", "counts": post_counts()}]
+    from ..comments.queries import moderation_counts
+
+    panels = [{"template": "admin/_panel_posts.html", "counts": post_counts()},
+              {"template": "admin/_panel_comments.html", "counts": moderation_counts(current_user)}]
     if current_user.is_admin:
         authors = db.session.scalar(select(func.count(User.id)).where(User.active.is_(True)))
         panels.append({"template": "admin/_panel_authors.html", "active_authors": authors})
@@ -141,6 +144,15 @@ def save(post: Post | None, form: PostForm, action: str, requested_slug: str):
         "published": _("Published.") if action == "publish" else _("Post updated."),
     }
     flash(messages[post.status] if action != "unpublish" else _("Unpublished: the post is a draft again."))
+    return redirect(url_for("admin.edit_post", post_id=post.id))
+
+
+@bp.post("/posts/<int(max=2147483647):post_id>/comments")
+def toggle_comments(post_id: int):
+    post = post_for_editing(post_id)
+    post.comments_open = request.form.get("open") == "1"
+    db.session.commit()
+    flash(_("Comments are open.") if post.comments_open else _("Comments are closed."))
     return redirect(url_for("admin.edit_post", post_id=post.id))
 
 

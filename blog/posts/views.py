@@ -1,10 +1,12 @@
 """Reader pages: request handling only, the queries live in queries.py."""
 
 from flask import abort, current_app, render_template, request
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Tag
+from ..forms import ButtonForm
+from ..models import Comment, Tag
 from . import bp
 from .queries import (
     archive_months,
@@ -17,9 +19,9 @@ from .queries import (
 )
 
 
-def page_number() -> int:
+def page_number(name: str = "page") -> int:
     """?page=N as a positive int; anything else is a page that does not exist."""
-    raw = request.args.get("page", "1")
+    raw = request.args.get(name, "1")
     if not raw.isascii() or not raw.isdigit() or int(raw) < 1 or len(raw) > 6:
         abort(404)
     return int(raw)
@@ -44,9 +46,35 @@ def archive():
 
 @bp.get("/posts/<slug>")
 def article(slug: str):
-    post = db.first_or_404(post_by_slug(slug))
+    return render_article(db.first_or_404(post_by_slug(slug)))
+
+
+def render_article(post, comment_form=None, form_error: str | None = None) -> str:
+    """The article with its comment thread and form; comment views re-render it with errors."""
+    from ..comments import services as comment_services
+    from ..comments.forms import CommentForm
+    from ..comments.queries import comment_thread
+    from ..comments.views import own_comment_ids
+
     older, newer = neighbours(post)
-    return render_template("posts/article.html", post=post, older=older, newer=newer)
+    own_ids = own_comment_ids()
+    moderator = comment_services.can_moderate(current_user, post)
+    comments, thread = comment_thread(post, page_number("cpage"), own_ids, moderator)
+    form = comment_form or CommentForm()
+    form.issue_token(post.id)  # a fresh token on every render, so a re-sent form is accepted
+    reply_to = None
+    raw_reply = request.args.get("reply_to", "") if comment_form is None else (form.parent_id.data or "")
+    if raw_reply.isdigit() and len(raw_reply) < 10:
+        reply_to = db.session.get(Comment, int(raw_reply))
+        if reply_to is None or reply_to.post_id != post.id or (
+                reply_to.status != Comment.APPROVED and reply_to.id not in own_ids):
+            reply_to = None
+    form.parent_id.data = str(reply_to.id) if reply_to else ""
+    return render_template(
+        "posts/article.html", post=post, older=older, newer=newer, comments=comments, thread=thread,
+        comment_form=form, form_error=form_error, reply_to=reply_to, own_ids=own_ids, moderator=moderator,
+        comments_open=comment_services.comments_open(post), button=ButtonForm() if moderator else None,
+        edit_window=comment_services.within_edit_window)
 
 
 @bp.get("/tags/<slug>")

@@ -1,0 +1,58 @@
+"""The comment form (anonymous, stateless token) and the moderation forms (behind login)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length
+
+from ..forms import NoControlCharacters, strip_text
+from ..public_forms import PublicForm
+
+MAX_COMMENT_LENGTH = 5000
+
+
+class CommentForm(PublicForm):
+    form_name = "comment"
+
+    name = StringField(_l("Name"), filters=[strip_text],
+                       validators=[DataRequired(_l("Enter your name.")), Length(max=80), NoControlCharacters()])
+    email = EmailField(_l("Email"), filters=[strip_text],
+                       description=_l("Never shown publicly."),
+                       validators=[DataRequired(_l("Enter your email.")), Length(max=254),
+                                   Email(_l("Enter a valid email address, like name@example.com."))])
+    body = TextAreaField(_l("Comment"), filters=[strip_text],
+                         description=_l("Plain text with a little Markdown: *emphasis*, `code`, > quotes, "
+                                        "lists and [links](https://example.com)."),
+                         validators=[DataRequired(_l("Write a comment.")),
+                                     Length(max=MAX_COMMENT_LENGTH,
+                                            message=_l("Keep it under %(max)d characters.", max=MAX_COMMENT_LENGTH)),
+                                     NoControlCharacters(multiline=True)])
+    parent_id = HiddenField()
+    submit = SubmitField(_l("Post comment"))
+
+    def parent_id_value(self) -> int | None:
+        raw = (self.parent_id.data or "").strip()
+        return int(raw) if raw.isdigit() and len(raw) < 10 else None
+
+
+class CommentEditForm(PublicForm):
+    form_name = "comment-edit"
+
+    body = TextAreaField(_l("Comment"), filters=[strip_text],
+                         validators=[DataRequired(_l("Write a comment.")), Length(max=MAX_COMMENT_LENGTH),
+                                     NoControlCharacters(multiline=True)])
+    submit = SubmitField(_l("Save"))
+
+
+class CommentDeleteForm(PublicForm):
+    form_name = "comment-delete"
+    submit = SubmitField(_l("Delete"))
+
+
+class BulkModerationForm(FlaskForm):
+    action = SelectField(_l("With the selected comments"),
+                         choices=[SelectChoice("approve", _l("Approve")), SelectChoice("spam", _l("Spam")),
+                                  SelectChoice("delete", _l("Delete"))])
+    status = HiddenField()
+    submit = SubmitField(_l("Apply"))

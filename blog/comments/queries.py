@@ -1,0 +1,97 @@
+"""Comment queries: a post's thread page, a comment's page, and the moderation lists."""
+
+from dataclasses import dataclass, field
+
+from flask import current_app, url_for
+from sqlalchemy import Select, case, func, or_, select, tuple_
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import Comment, Post
+
+
+@dataclass
+class Node:
+    """A comment in a rendered thread; `in_reply_to` is set when it is shown flattened at the last level."""
+
+    comment: Comment
+    depth: int
+    in_reply_to: Comment | None = None
+    children: list["Node"] = field(default_factory=list)
+
+
+def visible_condition(own_ids: set[int], moderator: bool):
+    if moderator:
+        return Comment.status.in_([Comment.APPROVED, Comment.PENDING])
+    if own_ids:  # a commenter's browser sees their own held comments
+        return or_(Comment.status == Comment.APPROVED, Comment.id.in_(own_ids))
+    return Comment.status == Comment.APPROVED
+
+
+def top_level_comments(post: Post, visible) -> Select:
+    return (select(Comment).where(Comment.post_id == post.id, Comment.parent_id.is_(None), visible)
+            .order_by(Comment.created_at, Comment.id))
+
+
+def comment_thread(post: Post, page: int, own_ids: set[int], moderator: bool):
+    """One page of top-level comments with all their visible replies: two queries plus the count."""
+    visible = visible_condition(own_ids, moderator)
+    pagination = db.paginate(top_level_comments(post, visible), page=page,
+                             per_page=current_app.config["COMMENT_PAGE_SIZE"], error_out=True)
+    roots = list(pagination.items)
+    replies = []
+    if roots:
+        replies = db.session.scalars(
+            select(Comment).where(Comment.root_id.in_([c.id for c in roots]), visible)
+            .order_by(Comment.created_at, Comment.id)).all()
+    return pagination, build_tree(roots, replies, current_app.config["COMMENT_MAX_DEPTH"])
+
+
+def build_tree(roots: list[Comment], replies: list[Comment], max_depth: int) -> list[Node]:
+    """Nest replies under their parents; past max_depth they stay at the last level, oldest first."""
+    top = [Node(c, 1) for c in roots]
+    nodes, containers = {n.comment.id: n for n in top}, {c.id: top for c in roots}
+    for reply in replies:  # oldest first, so a parent is always placed before its replies
+        parent = nodes.get(reply.parent_id)
+        if parent is None:
+            continue  # its parent is not visible to this reader, so neither is the reply
+        if parent.depth < max_depth:
+            node, container = Node(reply, parent.depth + 1), parent.children
+        else:
+            node, container = Node(reply, max_depth, in_reply_to=parent.comment), containers[parent.comment.id]
+        container.append(node)
+        nodes[reply.id], containers[reply.id] = node, container
+    return top
+
+
+def comment_page(comment: Comment) -> int:
+    """The thread page on which a comment's top-level comment stands."""
+    root = comment if comment.root_id is None else db.session.get(Comment, comment.root_id)
+    before = db.session.scalar(
+        select(func.count(Comment.id)).where(
+            Comment.post_id == root.post_id, Comment.parent_id.is_(None), Comment.status == Comment.APPROVED,
+            tuple_(Comment.created_at, Comment.id) < tuple_(root.created_at, root.id)))
+    return before // current_app.config["COMMENT_PAGE_SIZE"] + 1
+
+
+def comment_url(comment: Comment, post: Post) -> str:
+    page = comment_page(comment)
+    return url_for("posts.article", slug=post.slug, cpage=page if page > 1 else None) + f"#comment-{comment.id}"
+
+
+def moderation_queue(user, status: str) -> Select:
+    query = (select(Comment).join(Post, Comment.post_id == Post.id).where(Comment.status == status)
+             .options(joinedload(Comment.post), joinedload(Comment.parent))
+             .order_by(Comment.created_at.desc(), Comment.id.desc()))
+    return query if user.is_admin else query.where(Post.author_id == user.id)
+
+
+def moderation_counts(user) -> dict[str, int]:
+    query = select(
+        *(func.coalesce(func.sum(case((Comment.status == s, 1), else_=0)), 0)
+          for s in (Comment.PENDING, Comment.APPROVED, Comment.SPAM))
+    ).select_from(Comment).join(Post, Comment.post_id == Post.id)
+    if not user.is_admin:
+        query = query.where(Post.author_id == user.id)
+    pending, approved, spam = db.session.execute(query).one()
+    return {Comment.PENDING: pending, Comment.APPROVED: approved, Comment.SPAM: spam}

@@ -1,0 +1,161 @@
+"""Readers' side of comments: posting, permalinks, and the commenter's 15-minute edit window."""
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+
+from ..extensions import csrf, db, limiter
+from ..models import Comment, Post
+from ..posts.queries import post_by_slug
+from ..public_forms import TokenError, TooFast
+from ..ratelimit import rerender_on_breach
+from . import bp, services
+from .forms import CommentDeleteForm, CommentEditForm, CommentForm
+from .queries import comment_url
+
+COOKIE = "commenter"
+COOKIE_DAYS = 30
+MAX_REMEMBERED = 50
+
+
+def _cookie_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="commenter-cookie")
+
+
+def own_comment_ids() -> set[int]:
+    """Comments posted from this browser, from its signed cookie (empty when there is none)."""
+    raw = request.cookies.get(COOKIE)
+    if not raw:
+        return set()
+    try:
+        ids = _cookie_serializer().loads(raw)
+    except BadSignature:
+        return set()
+    return {i for i in ids if isinstance(i, int)} if isinstance(ids, list) else set()
+
+
+def remember_comment(response, comment_id: int):
+    ids = sorted(own_comment_ids() | {comment_id})[-MAX_REMEMBERED:]
+    response.set_cookie(COOKIE, _cookie_serializer().dumps(ids), max_age=COOKIE_DAYS * 86400, httponly=True,
+                        samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+def render_post_with_form(post: Post, form: CommentForm, status: int, form_error: str | None = None):
+    from ..posts.views import render_article
+
+    return render_article(post, comment_form=form, form_error=form_error), status
+
+
+def comment_throttled_page(message: str) -> str:
+    post = db.first_or_404(post_by_slug(request.view_args["slug"]))
+    html, _status = render_post_with_form(post, CommentForm(), 429, message)
+    return html
+
+
+@bp.post("/posts/<slug>/comments")
+@csrf.exempt  # the stateless signed token below replaces the session-bound one
+@limiter.limit(lambda: current_app.config["COMMENT_RATE_LIMIT"], scope="comment",
+               on_breach=rerender_on_breach(comment_throttled_page))
+def create(slug: str):
+    post = db.first_or_404(post_by_slug(slug))
+    form = CommentForm()
+    config = current_app.config
+    try:
+        form.check_token(post.id, min_seconds=config["COMMENT_MIN_SECONDS"], max_hours=config["COMMENT_TOKEN_HOURS"])
+    except TokenError:
+        return render_post_with_form(post, form, 400, _(
+            "This form has expired or did not come from this site. Your text is kept below: please send it again."))
+    except TooFast:
+        form.validate()
+        return render_post_with_form(post, form, 400, _(
+            "That was quicker than anyone can type. Please wait a few seconds and send it again."))
+    if not services.comments_open(post):
+        return render_post_with_form(post, form, 403, _("Comments are closed on this post."))
+    if not form.validate():
+        return render_post_with_form(post, form, 200, _("Please correct the fields marked below."))
+
+    parent = None
+    if form.parent_id_value() is not None:
+        parent = db.session.get(Comment, form.parent_id_value())
+        visible = parent is not None and (parent.status == Comment.APPROVED or parent.id in own_comment_ids())
+        if not visible or parent.post_id != post.id:
+            return render_post_with_form(post, form, 400, _("The comment you replied to is not on this post."))
+    if services.is_duplicate(post, form.body.data):
+        form.body.errors.append(_("The same comment was just posted here."))
+        return render_post_with_form(post, form, 200, _("Please correct the fields marked below."))
+
+    comment = services.create_comment(post, parent, name=form.name.data, email=form.email.data,
+                                      body=form.body.data, client_address=get_remote_address(),
+                                      honeypot=form.honeypot_filled())
+    db.session.commit()
+    return remember_comment(redirect(comment_url(comment, post)), comment.id)
+
+
+@bp.get("/comments/<int(max=2147483647):comment_id>")
+def permalink(comment_id: int):
+    comment = db.get_or_404(Comment, comment_id)
+    post = db.first_or_404(post_by_slug_id(comment.post_id))
+    if comment.status != Comment.APPROVED and comment.id not in own_comment_ids():
+        abort(404)
+    return redirect(comment_url(comment, post))
+
+
+def post_by_slug_id(post_id: int):
+    from ..posts.queries import published_posts
+
+    return published_posts().where(Post.id == post_id)
+
+
+def own_comment(comment_id: int) -> tuple[Comment, Post]:
+    """The commenter's own comment, still inside its edit window; 403 otherwise."""
+    comment = db.get_or_404(Comment, comment_id)
+    post = db.first_or_404(post_by_slug_id(comment.post_id))
+    if comment.id not in own_comment_ids() or not services.within_edit_window(comment):
+        abort(403, description=_("You can change a comment for 15 minutes after posting it, "
+                                 "from the browser you posted it from."))
+    return comment, post
+
+
+@bp.route("/comments/<int(max=2147483647):comment_id>/edit", methods=["GET", "POST"])
+@csrf.exempt
+def edit(comment_id: int):
+    comment, post = own_comment(comment_id)
+    form = CommentEditForm() if request.method == "POST" else CommentEditForm(body=comment.body)
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            form.check_token(comment.id, min_seconds=0, max_hours=1)
+            if form.validate():
+                if services.is_duplicate(post, form.body.data, exclude_id=comment.id):
+                    form.body.errors.append(_("The same comment was just posted here."))
+                else:
+                    services.edit_comment(comment, form.body.data)
+                    db.session.commit()
+                    return redirect(comment_url(comment, post))
+        except TokenError:
+            error, status = _("This form has expired. Your text is kept below: please send it again."), 400
+    form.issue_token(comment.id)
+    return render_template("comments/edit.html", form=form, comment=comment, post=post, error=error), status
+
+
+@bp.route("/comments/<int(max=2147483647):comment_id>/delete", methods=["GET", "POST"])
+@csrf.exempt
+def delete(comment_id: int):
+    comment, post = own_comment(comment_id)
+    form = CommentDeleteForm()
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            form.check_token(comment.id, min_seconds=0, max_hours=1)
+            db.session.delete(comment)
+            db.session.commit()
+            return redirect(url_for("posts.article", slug=post.slug) + "#comments")
+        except TokenError:
+            error, status = _("This form has expired. Please press Delete again."), 400
+    replies = db.session.scalar(select(Comment.id).where(Comment.parent_id == comment.id).limit(1))
+    form.issue_token(comment.id)
+    return render_template("comments/delete.html", form=form, comment=comment, post=post, error=error,
+                           has_replies=replies is not None), status

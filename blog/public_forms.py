@@ -1,0 +1,79 @@
+"""Forms that anonymous visitors post (comments, contact): protected without a session.
+
+Instead of Flask-WTF's session-bound CSRF token (which would set a cookie on every reader page), each form
+carries a stateless token: the form's name, what it is for (a post id) and the time the page was made,
+signed with SECRET_KEY. It proves the post came from a page we served, not too long ago, and not too fast
+after the page was shown (bots post at once). Any Origin header must be this site's. A honeypot field,
+hidden from people and from assistive technology, catches form-filling bots.
+"""
+
+import time
+
+from flask import current_app, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from itsdangerous import BadSignature, URLSafeSerializer
+from wtforms import HiddenField, StringField
+
+TOKEN_SALT = "public-form-token"
+
+
+def now() -> int:
+    """The token clock, whole seconds: pages made in the same second are the same bytes."""
+    return int(time.time())
+
+
+class TokenError(Exception):
+    """The post did not come, recently, from a page this site served: answer 400 with the form."""
+
+
+class TooFast(Exception):
+    """Posted sooner after the page was shown than a person could type it."""
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
+
+
+def site_origin() -> str:
+    site_url = current_app.config.get("SITE_URL")
+    if site_url:
+        parts = site_url.split("/")
+        return "/".join(parts[:3])
+    return request.host_url.rstrip("/")
+
+
+class PublicForm(FlaskForm):
+    """Base for anonymous forms: subclasses set form_name and declare their own fields."""
+
+    class Meta:
+        csrf = False  # replaced by the stateless token below
+
+    form_name = "public"
+    token = HiddenField()
+    website = StringField(_l("Leave this field empty"))  # the honeypot
+
+    def issue_token(self, key: str | int) -> None:
+        self.token.data = _serializer().dumps({"f": self.form_name, "k": str(key), "t": now()})
+
+    def check_token(self, key: str | int, *, min_seconds: int, max_hours: float) -> None:
+        """Raise TokenError or TooFast; return quietly for a good token."""
+        origin = request.headers.get("Origin")
+        if origin and origin != "null" and origin.rstrip("/") != site_origin():
+            raise TokenError("foreign origin")
+        if origin == "null":
+            raise TokenError("opaque origin")
+        try:
+            data = _serializer().loads(self.token.data or "")
+        except BadSignature:
+            raise TokenError("bad signature") from None
+        if not isinstance(data, dict) or data.get("f") != self.form_name or data.get("k") != str(key):
+            raise TokenError("token for another form")
+        age = now() - int(data.get("t", 0))
+        if age > max_hours * 3600 or age < -60:
+            raise TokenError("expired")
+        if age < min_seconds:
+            raise TooFast()
+
+    def honeypot_filled(self) -> bool:
+        return bool((self.website.data or "").strip())

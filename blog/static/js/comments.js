@@ -1,0 +1,53 @@
+// Optional: "Reply" moves the comment form under the comment in place. Without JavaScript the
+// link opens the article with the form set up for that reply, which works the same.
+(function () {
+  "use strict";
+  var wrap = document.getElementById("comment-form");
+  if (!wrap) { return; }
+  var form = wrap.querySelector("form");
+  var parentField = form && form.querySelector("input[name=parent_id]");
+  var heading = document.getElementById("comment-form-heading");
+  if (!parentField || !heading) { return; }
+  var home = wrap.parentNode;
+  var homeNext = wrap.nextSibling;
+  var originalHeading = heading.textContent;
+
+  function cancelLink() {
+    var link = wrap.querySelector(".cancel-reply");
+    if (!link) {
+      var note = document.createElement("p");
+      note.className = "replying-to";
+      link = document.createElement("a");
+      link.className = "cancel-reply";
+      link.href = "#comment-form";
+      link.textContent = "Cancel reply";
+      note.appendChild(link);
+      heading.insertAdjacentElement("afterend", note);
+    }
+    return link;
+  }
+
+  document.addEventListener("click", function (event) {
+    var reply = event.target.closest && event.target.closest("a.reply-link");
+    if (reply) {
+      event.preventDefault();
+      var item = document.getElementById("comment-" + reply.dataset.commentId);
+      parentField.value = reply.dataset.commentId;
+      heading.textContent = "Reply to " + reply.dataset.commentName;
+      item.querySelector("article").insertAdjacentElement("afterend", wrap);
+      cancelLink();
+      var first = form.querySelector("textarea, input[type=text]");
+      if (first) { first.focus(); }
+      return;
+    }
+    var cancel = event.target.closest && event.target.closest("a.cancel-reply");
+    if (cancel) {
+      event.preventDefault();
+      parentField.value = "";
+      heading.textContent = originalHeading.indexOf("Reply") === 0 ? "Leave a comment" : originalHeading;
+      var note = cancel.closest(".replying-to");
+      if (note) { note.remove(); }
+      home.insertBefore(wrap, homeNext);
+    }
+  });
+})();
