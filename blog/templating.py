@@ -1,7 +1,7 @@
 """Jinja filters and globals shared by every template."""
 
 from flask import Flask, current_app
-from flask_babel import format_date, format_datetime, to_user_timezone
+from flask_babel import format_date, format_datetime, format_time, to_user_timezone
 
 from .extensions import db
 
@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         date=lambda value, fmt="long": format_date(value, fmt),
         datetime=lambda value, fmt="medium": format_datetime(value, fmt),
+        time=lambda value, fmt="short": format_time(value, fmt),
         isodatetime=iso_datetime,
         shorten=shorten,
     )
