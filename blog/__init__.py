@@ -45,11 +45,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .comments import bp as comments_bp
+    from .contact import bp as contact_bp
     from .posts import bp as posts_bp
 
     app.register_blueprint(posts_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(comments_bp)
+    app.register_blueprint(contact_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
     from .cli import register_commands

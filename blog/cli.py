@@ -5,7 +5,7 @@ from datetime import datetime
 
 import click
 from email_validator import EmailNotValidError, validate_email
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
@@ -82,6 +82,32 @@ def seed_demo_command(if_empty: bool) -> None:
     click.echo(f"Demo content: {added} article(s) added, {len(DEMO_POSTS) - added} already there.")
 
 
+@click.group("mail")
+def mail_group() -> None:
+    """The outbox of mails the blog sends."""
+
+
+@mail_group.command("send-queued")
+@click.option("--retry-failed", is_flag=True, help="Also try mails that ran out of attempts.")
+@with_appcontext
+def send_queued_command(retry_failed: bool) -> None:
+    """Deliver every mail that is due (run it from cron or a systemd timer)."""
+    from .mail import MailConfigError, deliver
+    from .models import OutboxMail
+
+    waiting = db.session.scalar(select(func.count(OutboxMail.id)).where(
+        OutboxMail.status.in_([OutboxMail.QUEUED, OutboxMail.SENDING])))
+    if not current_app.config["MAIL_SERVER"]:
+        click.echo(f"MAIL_SERVER is not set: nothing was sent ({waiting} mail(s) queued).")
+        return
+    try:
+        result = deliver(timeout=current_app.config["MAIL_TIMEOUT"], retry_failed=retry_failed)
+    except MailConfigError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Sent {result.sent}, will retry {result.retrying}, failed for good {result.failed}.")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_author_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(mail_group)

@@ -80,6 +80,20 @@ def load_config(instance_path: str) -> dict:
         "COMMENT_MIN_SECONDS": env_int("COMMENT_MIN_SECONDS", 3),
         "COMMENT_RATE_LIMIT": env_str("COMMENT_RATE_LIMIT", "5 per minute;50 per day"),
         "COMMENT_CLOSE_AFTER_DAYS": env_int("COMMENT_CLOSE_AFTER_DAYS", 0),
+        "CONTACT_RATE_LIMIT": env_str("CONTACT_RATE_LIMIT", "3 per minute;20 per day"),
+        "CONTACT_MIN_SECONDS": env_int("CONTACT_MIN_SECONDS", 3),
+        "CONTACT_TOKEN_HOURS": env_int("CONTACT_TOKEN_HOURS", 24),
+        "CONTACT_RECIPIENT": env_str("CONTACT_RECIPIENT", None),
+        "MAIL_SERVER": env_str("MAIL_SERVER", None),
+        "MAIL_PORT": env_int("MAIL_PORT", 25),
+        "MAIL_USERNAME": env_str("MAIL_USERNAME", None),
+        "MAIL_PASSWORD": env_str("MAIL_PASSWORD", None),
+        "MAIL_USE_TLS": env_bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": env_bool("MAIL_USE_SSL", False),
+        "MAIL_FROM": env_str("MAIL_FROM", "blog@localhost"),
+        "MAIL_MAX_ATTEMPTS": env_int("MAIL_MAX_ATTEMPTS", 10),
+        "MAIL_TIMEOUT": env_int("MAIL_TIMEOUT", 30),
+        "MAIL_REQUEST_TIMEOUT": env_int("MAIL_REQUEST_TIMEOUT", 3),
     }
 
 

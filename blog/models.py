@@ -205,6 +205,50 @@ Post.comment_count = column_property(
 )
 
 
+class ContactMessage(db.Model):
+    """A visitor's message to the site's owner, stored before any attempt to mail it."""
+
+    __tablename__ = "contact_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(254))
+    message: Mapped[str] = mapped_column(Text)
+    client_address: Mapped[str | None] = mapped_column(String(45))
+    is_read: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    is_archived: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    mails: Mapped[list[OutboxMail]] = relationship(back_populates="contact_message", order_by="OutboxMail.id")
+
+
+class OutboxMail(db.Model):
+    """A mail to send over SMTP: the one way the app sends mail, retried until sent or given up."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_addresses: Mapped[str] = mapped_column(String(1000))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    reply_to: Mapped[str | None] = mapped_column(String(254))
+    status: Mapped[str] = mapped_column(String(20), default=QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(1000))
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A sender holds a claim until this time; a crashed sender's claim runs out and the mail is retried.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    contact_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact_messages.id", ondelete="SET NULL"), index=True)
+
+    contact_message: Mapped[ContactMessage | None] = relationship(back_populates="mails")
+
+
 class Redirect(db.Model):
     """An old path (a changed slug, an imported site's URL) that answers 301 to a post."""
 

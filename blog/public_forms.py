@@ -10,6 +10,7 @@ hidden from people and from assistive technology, catches form-filling bots.
 import time
 
 from flask import current_app, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -74,6 +75,17 @@ class PublicForm(FlaskForm):
             raise TokenError("expired")
         if age < min_seconds:
             raise TooFast()
+
+    def problem(self, key: str | int, *, min_seconds: int, max_hours: float) -> tuple[int, str] | None:
+        """(status, message) when the token is bad or the post too fast; None when it may go on."""
+        try:
+            self.check_token(key, min_seconds=min_seconds, max_hours=max_hours)
+        except TokenError:
+            return 400, _("This form has expired or did not come from this site. "
+                          "Your text is kept below: please send it again.")
+        except TooFast:
+            return 400, _("That was quicker than anyone can type. Please wait a few seconds and send it again.")
+        return None
 
     def honeypot_filled(self) -> bool:
         return bool((self.website.data or "").strip())

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..forms import ButtonForm
-from ..models import Post, User, utcnow
+from ..models import OutboxMail, Post, User, utcnow
 from ..posts import services
 from . import bp
 from .forms import AccountForm, AuthorForm, PostForm, ResetPasswordForm
@@ -59,6 +59,10 @@ def dashboard():
     panels = [{"template": "admin/_panel_posts.html", "counts": post_counts()},
               {"template": "admin/_panel_comments.html", "counts": moderation_counts(current_user)}]
     if current_user.is_admin:
+        from ..contact.views import unread_count
+
+        failed = db.session.scalar(select(func.count(OutboxMail.id)).where(OutboxMail.status == OutboxMail.FAILED))
+        panels.append({"template": "admin/_panel_messages.html", "unread": unread_count(), "failed": failed})
         authors = db.session.scalar(select(func.count(User.id)).where(User.active.is_(True)))
         panels.append({"template": "admin/_panel_authors.html", "active_authors": authors})
     return render_template("admin/dashboard.html", panels=panels)

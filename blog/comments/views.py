@@ -9,7 +9,6 @@ from sqlalchemy import select
 from ..extensions import csrf, db, limiter
 from ..models import Comment, Post
 from ..posts.queries import post_by_slug
-from ..public_forms import TokenError, TooFast
 from ..ratelimit import rerender_on_breach
 from . import bp, services
 from .forms import CommentDeleteForm, CommentEditForm, CommentForm
@@ -63,15 +62,9 @@ def create(slug: str):
     post = db.first_or_404(post_by_slug(slug))
     form = CommentForm()
     config = current_app.config
-    try:
-        form.check_token(post.id, min_seconds=config["COMMENT_MIN_SECONDS"], max_hours=config["COMMENT_TOKEN_HOURS"])
-    except TokenError:
-        return render_post_with_form(post, form, 400, _(
-            "This form has expired or did not come from this site. Your text is kept below: please send it again."))
-    except TooFast:
-        form.validate()
-        return render_post_with_form(post, form, 400, _(
-            "That was quicker than anyone can type. Please wait a few seconds and send it again."))
+    problem = form.problem(post.id, min_seconds=config["COMMENT_MIN_SECONDS"], max_hours=config["COMMENT_TOKEN_HOURS"])
+    if problem:
+        return render_post_with_form(post, form, problem[0], problem[1])
     if not services.comments_open(post):
         return render_post_with_form(post, form, 403, _("Comments are closed on this post."))
     if not form.validate():
@@ -126,17 +119,16 @@ def edit(comment_id: int):
     form = CommentEditForm() if request.method == "POST" else CommentEditForm(body=comment.body)
     error, status = None, 200
     if request.method == "POST":
-        try:
-            form.check_token(comment.id, min_seconds=0, max_hours=1)
-            if form.validate():
-                if services.is_duplicate(post, form.body.data, exclude_id=comment.id):
-                    form.body.errors.append(_("The same comment was just posted here."))
-                else:
-                    services.edit_comment(comment, form.body.data)
-                    db.session.commit()
-                    return redirect(comment_url(comment, post))
-        except TokenError:
-            error, status = _("This form has expired. Your text is kept below: please send it again."), 400
+        problem = form.problem(comment.id, min_seconds=0, max_hours=1)
+        if problem:
+            status, error = problem
+        elif form.validate():
+            if services.is_duplicate(post, form.body.data, exclude_id=comment.id):
+                form.body.errors.append(_("The same comment was just posted here."))
+            else:
+                services.edit_comment(comment, form.body.data)
+                db.session.commit()
+                return redirect(comment_url(comment, post))
     form.issue_token(comment.id)
     return render_template("comments/edit.html", form=form, comment=comment, post=post, error=error), status
 
@@ -148,13 +140,13 @@ def delete(comment_id: int):
     form = CommentDeleteForm()
     error, status = None, 200
     if request.method == "POST":
-        try:
-            form.check_token(comment.id, min_seconds=0, max_hours=1)
+        problem = form.problem(comment.id, min_seconds=0, max_hours=1)
+        if problem:
+            status, error = problem
+        else:
             db.session.delete(comment)
             db.session.commit()
             return redirect(url_for("posts.article", slug=post.slug) + "#comments")
-        except TokenError:
-            error, status = _("This form has expired. Please press Delete again."), 400
     replies = db.session.scalar(select(Comment.id).where(Comment.parent_id == comment.id).limit(1))
     form.issue_token(comment.id)
     return render_template("comments/delete.html", form=form, comment=comment, post=post, error=error,

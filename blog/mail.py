@@ -1,0 +1,186 @@
+"""The outbox: every mail the app sends is stored first, then delivered over SMTP with retries.
+
+Senders (a request right after its commit, `flask --app blog mail send-queued` from cron, another host)
+claim a mail with one conditional UPDATE, so only one of them ever sends it.
+"""
+
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+
+from .extensions import db
+from .models import OutboxMail, utcnow
+
+log = logging.getLogger(__name__)
+
+CLAIM_LEASE = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(hours=6)
+
+
+class MailConfigError(Exception):
+    """The SMTP settings can't work; fixing them is the operator's job, not a retry's."""
+
+
+@dataclass
+class Delivery:
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+
+
+def one_line(text: str) -> str:
+    """Header values on one line: a newline in a visitor's name can't add headers."""
+    return " ".join((text or "").split())
+
+
+def queue_mail(to: list[str], subject: str, body: str, reply_to: str | None = None, **links) -> OutboxMail:
+    mail = OutboxMail(to_addresses=", ".join(to), subject=one_line(subject)[:300], body=body,
+                      reply_to=one_line(reply_to) if reply_to else None, **links)
+    db.session.add(mail)
+    return mail
+
+
+def build_message(mail: OutboxMail) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = mail.to_addresses
+    message["Subject"] = mail.subject
+    if mail.reply_to:
+        message["Reply-To"] = mail.reply_to
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=current_app.config["MAIL_FROM"].rpartition("@")[2] or None)
+    message.set_content(mail.body)
+    return message
+
+
+def check_settings() -> None:
+    config = current_app.config
+    if config["MAIL_USE_TLS"] and config["MAIL_USE_SSL"]:
+        raise MailConfigError("MAIL_USE_TLS and MAIL_USE_SSL can't both be on: STARTTLS or SSL on connect.")
+    if not 0 < config["MAIL_PORT"] < 65536:
+        raise MailConfigError(f"MAIL_PORT {config['MAIL_PORT']} is not a port number.")
+    if bool(config["MAIL_USERNAME"]) != bool(config["MAIL_PASSWORD"]):
+        raise MailConfigError("Set both MAIL_USERNAME and MAIL_PASSWORD, or neither.")
+
+
+def open_smtp(timeout: float) -> smtplib.SMTP:
+    config = current_app.config
+    host, port = config["MAIL_SERVER"], config["MAIL_PORT"]
+    if config["MAIL_USE_SSL"]:
+        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls(context=ssl.create_default_context())
+    if config["MAIL_USERNAME"]:
+        smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    return smtp
+
+
+def claim(mail_id: int, retry_failed: bool = False) -> bool:
+    """Take one mail for sending; False when it is not due or another sender has it."""
+    now = utcnow()
+    due = (OutboxMail.status == OutboxMail.QUEUED) & (OutboxMail.next_attempt_at <= now)
+    expired_claim = (OutboxMail.status == OutboxMail.SENDING) & (OutboxMail.claimed_until < now)
+    conditions = [due, expired_claim] + ([OutboxMail.status == OutboxMail.FAILED] if retry_failed else [])
+    result = db.session.execute(
+        update(OutboxMail).where(OutboxMail.id == mail_id, or_(*conditions))
+        .values(status=OutboxMail.SENDING, claimed_until=now + CLAIM_LEASE)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def backoff(attempts: int) -> timedelta:
+    """After the first failure the mail is due again at once; then 1, 2, 4 ... minutes, at most 6 hours."""
+    if attempts <= 1:
+        return timedelta(0)
+    return min(timedelta(minutes=2 ** (attempts - 2)), MAX_BACKOFF)
+
+
+def record_result(mail: OutboxMail, error: str | None) -> str:
+    mail.attempts += 1
+    mail.claimed_until = None
+    if error is None:
+        mail.status, mail.sent_at, mail.last_error = OutboxMail.SENT, utcnow(), None
+    else:
+        mail.last_error = error[:1000]
+        if mail.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+            mail.status = OutboxMail.FAILED
+        else:
+            mail.status, mail.next_attempt_at = OutboxMail.QUEUED, utcnow() + backoff(mail.attempts)
+    db.session.commit()
+    return mail.status
+
+
+def deliver(mail_ids: list[int] | None = None, *, timeout: float, retry_failed: bool = False) -> Delivery:
+    """Send the given mails, or every due one; never raises for a mail server that is down."""
+    result = Delivery()
+    if not current_app.config["MAIL_SERVER"]:
+        return result
+    check_settings()
+    if mail_ids is None:
+        now = utcnow()
+        statuses = [OutboxMail.QUEUED, OutboxMail.SENDING] + ([OutboxMail.FAILED] if retry_failed else [])
+        mail_ids = db.session.scalars(
+            select(OutboxMail.id).where(OutboxMail.status.in_(statuses))
+            .where(or_(OutboxMail.status != OutboxMail.QUEUED, OutboxMail.next_attempt_at <= now))
+            .order_by(OutboxMail.id)).all()
+    smtp = None
+    try:
+        for mail_id in mail_ids:
+            if not claim(mail_id, retry_failed):
+                continue
+            mail = db.session.get(OutboxMail, mail_id)
+            db.session.refresh(mail)
+            error = None
+            try:
+                if smtp is None:
+                    smtp = open_smtp(timeout)
+                smtp.send_message(build_message(mail))
+            except (TimeoutError, smtplib.SMTPException, OSError, ValueError) as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                if smtp is not None and not isinstance(exc, smtplib.SMTPRecipientsRefused):
+                    close_quietly(smtp)
+                    smtp = None
+            status = record_result(mail, error)
+            if status == OutboxMail.SENT:
+                result.sent += 1
+            elif status == OutboxMail.FAILED:
+                result.failed += 1
+            else:
+                result.retrying += 1
+    finally:
+        if smtp is not None:
+            close_quietly(smtp)
+    return result
+
+
+def close_quietly(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
+def send_soon(mail: OutboxMail) -> None:
+    """After the request's commit: one quick try, or a log line when no server is configured.
+
+    Never raises: the visitor's message is stored whatever happens to its mail.
+    """
+    if not current_app.config["MAIL_SERVER"]:
+        log.info("MAIL_SERVER is not set; mail %s stays queued. To: %s Subject: %s\n%s",
+                 mail.id, mail.to_addresses, mail.subject, mail.body)
+        return
+    try:
+        deliver([mail.id], timeout=current_app.config["MAIL_REQUEST_TIMEOUT"])
+    except Exception:
+        db.session.rollback()
+        log.exception("sending mail %s failed; it stays in the outbox", mail.id)
