@@ -44,7 +44,8 @@ def live_server(tmp_path_factory):
     path = tmp_path_factory.mktemp("live") / "blog.sqlite3"
     url = f"sqlite:///{path}"
     migrate_database(url)
-    app = create_app({**BASE_CONFIG, "TESTING": False, "SQLALCHEMY_DATABASE_URI": url, "COMMENT_MIN_SECONDS": 1})
+    app = create_app({**BASE_CONFIG, "TESTING": False, "SQLALCHEMY_DATABASE_URI": url, "COMMENT_MIN_SECONDS": 1,
+                      "CONTACT_MIN_SECONDS": 1})
     runner = app.test_cli_runner()
     for args in (["seed-demo"], ["create-author", AUTHOR_EMAIL, "--name", "Bea Browser", "--admin",
                                  "--password", AUTHOR_PASSWORD]):
