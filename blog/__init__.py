@@ -26,7 +26,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    from .search.index import include_name
+
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+                     include_name=include_name)
     csrf.init_app(app)
     babel.init_app(app)
     login_manager.init_app(app)
@@ -47,11 +50,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .comments import bp as comments_bp
     from .contact import bp as contact_bp
     from .posts import bp as posts_bp
+    from .search import bp as search_bp
 
     app.register_blueprint(posts_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(comments_bp)
     app.register_blueprint(contact_bp)
+    app.register_blueprint(search_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
     from .cli import register_commands

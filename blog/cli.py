@@ -107,7 +107,26 @@ def send_queued_command(retry_failed: bool) -> None:
     click.echo(f"Sent {result.sent}, will retry {result.retrying}, failed for good {result.failed}.")
 
 
+@click.group("search")
+def search_group() -> None:
+    """The full-text search index."""
+
+
+@search_group.command("reindex")
+@with_appcontext
+def reindex_command() -> None:
+    """Rebuild the search index of every post."""
+    from .search.index import reindex_all
+
+    total = db.session.scalar(select(func.count(Post.id)))
+    with click.progressbar(length=total, label="Indexing posts") as bar:
+        count = reindex_all(db.session.connection(), progress=lambda _post_id: bar.update(1))
+    db.session.commit()
+    click.echo(f"Indexed {count} post(s).")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_author_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(mail_group)
+    app.cli.add_command(search_group)

@@ -1,0 +1,15 @@
+"""The search page: GET /search?q=..., no form token needed, cacheable like every reader page."""
+
+from flask import render_template, request
+
+from ..posts.views import page_number
+from . import bp
+from .queries import search_posts, snippet
+
+
+@bp.get("/search")
+def results():
+    query = request.args.get("q", "")[:1000]
+    pagination, terms = search_posts(query, page_number()) if query.strip() else (None, [])
+    return render_template("search/results.html", query=query, pagination=pagination, terms=terms,
+                           snippet=snippet)
