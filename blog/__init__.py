@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .comments import bp as comments_bp
     from .contact import bp as contact_bp
+    from .feeds import bp as feeds_bp
     from .posts import bp as posts_bp
     from .search import bp as search_bp
 
@@ -56,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(comments_bp)
     app.register_blueprint(contact_bp)
+    app.register_blueprint(feeds_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 

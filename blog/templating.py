@@ -1,6 +1,9 @@
 """Jinja filters and globals shared by every template."""
 
-from flask import Flask, current_app
+from datetime import UTC
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_time, to_user_timezone
 
 from .extensions import db
@@ -24,6 +27,35 @@ def shorten(text: str, length: int = 90) -> str:
     return text[: length].rsplit(" ", 1)[0].rstrip(",.;:") + "\u2026"
 
 
+def absolute_url(endpoint: str, **values) -> str:
+    """A full URL, on SITE_URL when it is set (behind a proxy the request's host may be internal)."""
+    site_url = current_app.config.get("SITE_URL")
+    if site_url:
+        return site_url + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+CANONICAL_ARGS = ("page", "cpage", "q")
+
+
+def canonical_url() -> str:
+    """This page's address without tracking or other stray query parameters."""
+    if request.endpoint is None:
+        return absolute_url("posts.home")
+    args = {k: v for k, v in request.args.items() if k in CANONICAL_ARGS and v not in ("", "1")}
+    return absolute_url(request.endpoint, **(request.view_args or {}), **args)
+
+
+def rfc3339(value) -> str:
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def tag_uri(post) -> str:
+    """A stable Atom id for a post (RFC 4151): it survives a changed slug or domain move of the path."""
+    host = urlsplit(absolute_url("posts.home")).hostname or "localhost"
+    return f"tag:{host},{post.created_at:%Y-%m-%d}:post-{post.id}"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         date=lambda value, fmt="long": format_date(value, fmt),
@@ -31,9 +63,11 @@ def init_app(app: Flask) -> None:
         time=lambda value, fmt="short": format_time(value, fmt),
         isodatetime=iso_datetime,
         shorten=shorten,
+        rfc3339=rfc3339,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.globals.update(recent_posts=recent_posts)
+    app.jinja_env.globals.update(recent_posts=recent_posts, absolute_url=absolute_url, canonical_url=canonical_url,
+                                 tag_uri=tag_uri)
 
     @app.context_processor
     def site_settings():
