@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
@@ -191,7 +191,10 @@ def account():
                 user.end_other_sessions()
             db.session.commit()
             if form.new_password.data:
-                login_user(user)  # this session goes on with the new token; all others have ended
+                # This session goes on with the new token (and so does this device's remember-me cookie);
+                # every other session has ended.
+                login_user(user, remember=current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+                           in request.cookies)
             flash(_("Your account is saved."))
             return redirect(url_for("admin.account"))
     return render_template("admin/account.html", form=form)

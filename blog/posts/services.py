@@ -1,9 +1,10 @@
 """Writing posts: slugs, tags, excerpts and the editor's actions, each committed by the caller."""
 
 import re
+import unicodedata
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from ..extensions import db
 from ..markdown import plain_text, render_markdown
@@ -13,16 +14,20 @@ EXCERPT_LENGTH = 200
 
 
 def slugify(text: str, max_length: int = 200) -> str:
-    slug = re.sub(r"[^\w]+", "-", text.lower(), flags=re.ASCII).strip("-")
+    """Lower-case words joined by hyphens; letters of every script are kept (URLs carry them fine)."""
+    slug = re.sub(r"[\W_]+", "-", unicodedata.normalize("NFKC", text).lower()).strip("-")
     return slug[:max_length].strip("-")
 
 
 def tag_named(name: str) -> Tag:
-    """The tag with this name, whatever its case, created if new."""
+    """The tag with this name, whatever its case, created if new with a slug of its own."""
     name = " ".join(name.split())[:50]
-    slug = slugify(name, 60) or "tag"
-    tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
+    tag = db.session.scalar(select(Tag).where(func.lower(Tag.name) == name.lower()))
     if tag is None:
+        base = slugify(name, 55) or "tag"
+        slug, n = base, 2
+        while db.session.scalar(select(Tag.id).where(Tag.slug == slug)) is not None:
+            slug, n = f"{base}-{n}", n + 1  # "C++" and "C#" are different tags
         tag = Tag(name=name, slug=slug)
         db.session.add(tag)
         db.session.flush()
@@ -68,7 +73,8 @@ def fill_post(post: Post, *, title: str, body: str, excerpt: str | None, tag_nam
     post.title = title
     post.set_body(body)
     post.excerpt = excerpt or derive_excerpt(post.body_html)
-    post.tags = [tag_named(name) for name in tag_names]
+    tags = [tag_named(name) for name in tag_names]
+    post.tags = list(dict.fromkeys(tags))  # two spellings of one tag ("Python", "python ") once
 
 
 def publish(post: Post, at: datetime | None) -> None:
