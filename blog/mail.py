@@ -12,6 +12,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import or_, select, update
 
@@ -40,9 +41,17 @@ def one_line(text: str) -> str:
     return " ".join((text or "").split())
 
 
+def ascii_address(address: str) -> str:
+    """The address with its domain in IDNA form, which every mail client can reply to."""
+    try:
+        return validate_email(address, check_deliverability=False).ascii_email or address
+    except EmailNotValidError:
+        return address
+
+
 def queue_mail(to: list[str], subject: str, body: str, reply_to: str | None = None, **links) -> OutboxMail:
     mail = OutboxMail(to_addresses=", ".join(to), subject=one_line(subject)[:300], body=body,
-                      reply_to=one_line(reply_to) if reply_to else None, **links)
+                      reply_to=ascii_address(one_line(reply_to)) if reply_to else None, **links)
     db.session.add(mail)
     return mail
 

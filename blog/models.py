@@ -231,7 +231,7 @@ class OutboxMail(db.Model):
     QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    to_addresses: Mapped[str] = mapped_column(String(1000))
+    to_addresses: Mapped[str] = mapped_column(Text)
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     reply_to: Mapped[str | None] = mapped_column(String(254))

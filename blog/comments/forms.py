@@ -9,6 +9,9 @@ from wtforms.validators import DataRequired, Email, Length
 from ..forms import NoControlCharacters, strip_text
 from ..public_forms import PublicForm
 
+# Addresses whose local part is not ASCII can't be replied to by every mail server: refused at the form.
+INVALID_EMAIL = _l("Enter a valid email address, like name@example.com.")
+
 MAX_COMMENT_LENGTH = 5000
 
 
@@ -20,7 +23,7 @@ class CommentForm(PublicForm):
     email = EmailField(_l("Email"), filters=[strip_text],
                        description=_l("Never shown publicly."),
                        validators=[DataRequired(_l("Enter your email.")), Length(max=254),
-                                   Email(_l("Enter a valid email address, like name@example.com."))])
+                                   Email(INVALID_EMAIL, allow_smtputf8=False)])
     body = TextAreaField(_l("Comment"), filters=[strip_text],
                          description=_l("Plain text with a little Markdown: *emphasis*, `code`, > quotes, "
                                         "lists and [links](https://example.com)."),

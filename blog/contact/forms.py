@@ -7,6 +7,9 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from ..forms import NoControlCharacters, strip_text
 from ..public_forms import PublicForm
 
+# Addresses whose local part is not ASCII can't be replied to by every mail server: refused at the form.
+INVALID_EMAIL = _l("Enter a valid email address, like name@example.com.")
+
 
 class ContactForm(PublicForm):
     form_name = "contact"
@@ -15,7 +18,7 @@ class ContactForm(PublicForm):
                        validators=[Optional(), Length(max=100), NoControlCharacters()])
     email = EmailField(_l("Email"), filters=[strip_text],
                        validators=[DataRequired(_l("Enter your email so the owner can answer.")), Length(max=254),
-                                   Email(_l("Enter a valid email address, like name@example.com.")),
+                                   Email(INVALID_EMAIL, allow_smtputf8=False),
                                    NoControlCharacters()])
     message = TextAreaField(_l("Message"), filters=[strip_text],
                             validators=[DataRequired(_l("Write your message.")),
