@@ -22,6 +22,11 @@ class NoControlCharacters:
             raise ValidationError(_l("Remove the control characters from this field."))
 
 
+# Visitors' addresses must be ASCII before the @ (allow_smtputf8=False): not every mail server can answer
+# the others. This is the message for the Email validator on the public forms.
+INVALID_EMAIL = _l("Enter a valid email address, like name@example.com.")
+
+
 def strip_text(value):
     return value.strip() if isinstance(value, str) else value
 

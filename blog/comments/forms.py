@@ -6,11 +6,8 @@ from wtforms import EmailField, HiddenField, SelectField, StringField, SubmitFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
-from ..forms import NoControlCharacters, strip_text
+from ..forms import INVALID_EMAIL, NoControlCharacters, strip_text
 from ..public_forms import PublicForm
-
-# Addresses whose local part is not ASCII can't be replied to by every mail server: refused at the form.
-INVALID_EMAIL = _l("Enter a valid email address, like name@example.com.")
 
 MAX_COMMENT_LENGTH = 5000
 

@@ -4,11 +4,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ..forms import NoControlCharacters, strip_text
+from ..forms import INVALID_EMAIL, NoControlCharacters, strip_text
 from ..public_forms import PublicForm
-
-# Addresses whose local part is not ASCII can't be replied to by every mail server: refused at the form.
-INVALID_EMAIL = _l("Enter a valid email address, like name@example.com.")
 
 
 class ContactForm(PublicForm):
