@@ -10,6 +10,8 @@ from wtforms.validators import ValidationError
 # refuses in text) is a mistake or an attack.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = re.compile(r"[\r\n]")
+# Bidirectional overrides and isolates let a name display as something else ("moc.elpmaxe"...).
+_BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 class NoControlCharacters:
@@ -18,13 +20,20 @@ class NoControlCharacters:
 
     def __call__(self, form, field):
         value = field.data or ""
-        if _CONTROL.search(value) or (not self.multiline and _LINE_BREAK.search(value)):
+        one_line_only = not self.multiline and (_LINE_BREAK.search(value) or _BIDI_CONTROL.search(value))
+        if _CONTROL.search(value) or one_line_only:
             raise ValidationError(_l("Remove the control characters from this field."))
 
 
 # Visitors' addresses must be ASCII before the @ (allow_smtputf8=False): not every mail server can answer
 # the others. This is the message for the Email validator on the public forms.
 INVALID_EMAIL = _l("Enter a valid email address, like name@example.com.")
+
+
+def parse_id(raw: str | None) -> int | None:
+    """A database id from a form or query string; None for anything else (even "²", which isdigit() likes)."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
 
 
 def strip_text(value):

@@ -6,7 +6,7 @@ from wtforms import EmailField, HiddenField, SelectField, StringField, SubmitFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
-from ..forms import INVALID_EMAIL, NoControlCharacters, strip_text
+from ..forms import INVALID_EMAIL, NoControlCharacters, parse_id, strip_text
 from ..public_forms import PublicForm
 
 MAX_COMMENT_LENGTH = 5000
@@ -32,8 +32,7 @@ class CommentForm(PublicForm):
     submit = SubmitField(_l("Post comment"))
 
     def parent_id_value(self) -> int | None:
-        raw = (self.parent_id.data or "").strip()
-        return int(raw) if raw.isdigit() and len(raw) < 10 else None
+        return parse_id(self.parent_id.data)
 
 
 class CommentEditForm(PublicForm):

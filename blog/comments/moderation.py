@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..auth.views import is_safe_next
 from ..extensions import db
-from ..forms import ButtonForm
+from ..forms import ButtonForm, parse_id
 from ..models import Comment, Post
 from . import bp, services
 from .forms import BulkModerationForm
@@ -59,7 +59,7 @@ def moderate(comment_id: int, action: str):
 def bulk():
     form = BulkModerationForm()
     status = form.status.data if form.status.data in STATUSES else Comment.PENDING
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit() and len(i) < 10]
+    ids = [i for i in map(parse_id, request.form.getlist("ids")) if i is not None]
     if form.validate_on_submit() and ids:
         comments = db.session.scalars(select(Comment).where(Comment.id.in_(ids))).all()
         allowed = [c for c in comments if services.can_moderate(current_user, db.session.get(Post, c.post_id))]

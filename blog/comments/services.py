@@ -13,7 +13,8 @@ from ..models import Comment, Post, utcnow
 
 EDIT_WINDOW = timedelta(minutes=15)
 DUPLICATE_WINDOW = timedelta(minutes=10)
-_LINK = re.compile(r"https?://|www\.|\]\(", re.IGNORECASE)
+# Each link once: a Markdown link [text](url), or a bare address not inside one.
+_LINK = re.compile(r"\]\([^)]*\)|(?:https?://|www\.)[^\s)\]]+", re.IGNORECASE)
 
 
 def comments_open(post: Post) -> bool:

@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..forms import ButtonForm
+from ..forms import ButtonForm, parse_id
 from ..models import Comment, Tag
 from . import bp
 from .queries import (
@@ -63,9 +63,9 @@ def render_article(post, comment_form=None, form_error: str | None = None) -> st
     form = comment_form or CommentForm()
     form.issue_token(post.id)  # a fresh token on every render, so a re-sent form is accepted
     reply_to = None
-    raw_reply = request.args.get("reply_to", "") if comment_form is None else (form.parent_id.data or "")
-    if raw_reply.isdigit() and len(raw_reply) < 10:
-        reply_to = db.session.get(Comment, int(raw_reply))
+    reply_id = parse_id(request.args.get("reply_to") if comment_form is None else form.parent_id.data)
+    if reply_id is not None:
+        reply_to = db.session.get(Comment, reply_id)
         if reply_to is None or reply_to.post_id != post.id or (
                 reply_to.status != Comment.APPROVED and reply_to.id not in own_ids):
             reply_to = None
