@@ -11,9 +11,9 @@ from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
 from blog import create_app
-from blog.posts.services import tag_named
 from blog.extensions import db
 from blog.models import Post, User
+from blog.posts.services import tag_named
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])

@@ -3,14 +3,13 @@
 import base64
 import json
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
 from markupsafe import escape
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 import blog.public_forms
 from blog.extensions import db
@@ -18,6 +17,7 @@ from blog.markdown import render_comment
 from blog.models import Comment
 
 from .conftest import Content
+from .test_queries import count_queries
 
 # Most tests want neither the minimum typing time nor the throttle in their way; the tests of those
 # defences build their app with the real defaults or their own limits.
@@ -160,22 +160,6 @@ def assert_inert(html: str, where: str) -> None:
     scan = PageScan()
     scan.feed(html)
     assert scan.problems == [], (where, scan.problems)
-
-
-@contextmanager
-def count_queries(app):
-    with app.app_context():
-        engine = db.engine
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def queries_for(app, client, url) -> int:

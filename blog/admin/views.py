@@ -1,7 +1,5 @@
 """Dashboard pages: request handling only; writing rules live in posts/services.py."""
 
-from functools import wraps
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, to_user_timezone
 from flask_babel import gettext as _
@@ -9,22 +7,13 @@ from flask_login import current_user, login_user
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
+from ..auth.access import admin_required
 from ..extensions import db
 from ..forms import ButtonForm
 from ..models import OutboxMail, Post, User, utcnow
 from ..posts import services
 from . import bp
 from .forms import AccountForm, AuthorForm, PostForm, ResetPasswordForm
-
-
-def admin_required(view):
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def post_for_editing(post_id: int) -> Post:

@@ -1,15 +1,14 @@
 """Contact form and inbox: request handling only."""
 
-from functools import wraps
 from urllib.parse import quote
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from ..auth.access import admin_required
 from ..extensions import csrf, db, limiter
 from ..forms import ButtonForm
 from ..mail import send_soon
@@ -59,17 +58,6 @@ def send():
 @bp.get("/contact/thanks")
 def thanks():
     return render_template("contact/thanks.html")
-
-
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 def unread_count() -> int:
