@@ -11,6 +11,7 @@ from ..auth.access import admin_required
 from ..extensions import db
 from ..forms import ButtonForm
 from ..models import OutboxMail, Post, User, utcnow
+from ..paging import page_number
 from ..posts import services
 from . import bp
 from .forms import AccountForm, AuthorForm, PostForm, ResetPasswordForm
@@ -59,8 +60,6 @@ def dashboard():
 
 @bp.get("/posts")
 def posts():
-    from ..posts.views import page_number
-
     query = own_posts(select(Post).options(joinedload(Post.author))).order_by(Post.updated_at.desc(), Post.id.desc())
     pagination = db.paginate(query, page=page_number(), per_page=20, error_out=True)
     return render_template("admin/posts.html", pagination=pagination)

@@ -11,6 +11,7 @@ from ..auth.views import is_safe_next
 from ..extensions import db
 from ..forms import ButtonForm, parse_id
 from ..models import Comment, Post
+from ..paging import page_number
 from . import bp, services
 from .forms import BulkModerationForm
 from .queries import moderation_counts, moderation_queue
@@ -28,8 +29,6 @@ def back(default: str):
 @bp.get("/admin/comments")
 @login_required
 def queue():
-    from ..posts.views import page_number
-
     status = request.args.get("status", Comment.PENDING)
     if status not in STATUSES:
         abort(404)

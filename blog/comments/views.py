@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ..extensions import csrf, db, limiter
 from ..models import Comment, Post
-from ..posts.queries import post_by_slug
+from ..posts.queries import post_by_slug, visible_post
 from ..ratelimit import rerender_on_breach
 from . import bp, services
 from .forms import CommentDeleteForm, CommentEditForm, CommentForm
@@ -90,22 +90,16 @@ def create(slug: str):
 @bp.get("/comments/<int(max=2147483647):comment_id>")
 def permalink(comment_id: int):
     comment = db.get_or_404(Comment, comment_id)
-    post = db.first_or_404(post_by_slug_id(comment.post_id))
+    post = db.first_or_404(visible_post(comment.post_id))
     if comment.status != Comment.APPROVED and comment.id not in own_comment_ids():
         abort(404)
     return redirect(comment_url(comment, post))
 
 
-def post_by_slug_id(post_id: int):
-    from ..posts.queries import published_posts
-
-    return published_posts().where(Post.id == post_id)
-
-
 def own_comment(comment_id: int) -> tuple[Comment, Post]:
     """The commenter's own comment, still inside its edit window; 403 otherwise."""
     comment = db.get_or_404(Comment, comment_id)
-    post = db.first_or_404(post_by_slug_id(comment.post_id))
+    post = db.first_or_404(visible_post(comment.post_id))
     if comment.id not in own_comment_ids() or not services.within_edit_window(comment):
         abort(403, description=_("You can change a comment for 15 minutes after posting it, "
                                  "from the browser you posted it from."))

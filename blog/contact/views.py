@@ -13,6 +13,7 @@ from ..extensions import csrf, db, limiter
 from ..forms import ButtonForm
 from ..mail import send_soon
 from ..models import ContactMessage
+from ..paging import page_number
 from ..ratelimit import rerender_on_breach
 from . import bp, services
 from .forms import ContactForm
@@ -68,8 +69,6 @@ def unread_count() -> int:
 @bp.get("/admin/messages")
 @admin_required
 def inbox():
-    from ..posts.views import page_number
-
     archived = request.args.get("archived") == "1"
     query = (select(ContactMessage).where(ContactMessage.is_archived.is_(archived))
              .options(selectinload(ContactMessage.mails))

@@ -38,6 +38,10 @@ def post_by_slug(slug: str) -> Select:
     return published_posts().where(Post.slug == slug)
 
 
+def visible_post(post_id: int) -> Select:
+    return published_posts().where(Post.id == post_id)
+
+
 def posts_tagged(tag: Tag) -> Select:
     return published_posts().where(Post.tags.any(Tag.id == tag.id))
 

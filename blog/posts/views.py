@@ -7,6 +7,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..forms import ButtonForm, parse_id
 from ..models import Comment, Tag
+from ..paging import page_number
 from . import bp
 from .queries import (
     archive_months,
@@ -17,14 +18,6 @@ from .queries import (
     posts_tagged,
     published_posts,
 )
-
-
-def page_number(name: str = "page") -> int:
-    """?page=N as a positive int; anything else is a page that does not exist."""
-    raw = request.args.get(name, "1")
-    if not raw.isascii() or not raw.isdigit() or int(raw) < 1 or len(raw) > 6:
-        abort(404)
-    return int(raw)
 
 
 def paginate(query):

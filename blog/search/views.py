@@ -2,7 +2,7 @@
 
 from flask import render_template, request
 
-from ..posts.views import page_number
+from ..paging import page_number
 from . import bp
 from .queries import search_posts, snippet
 
