@@ -18,10 +18,11 @@ from sqlalchemy import (
     Text,
     and_,
     func,
+    or_,
     select,
     true,
 )
-from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy.orm import Mapped, aliased, column_property, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -195,11 +196,16 @@ class Comment(db.Model):
         return self.root_id or self.id
 
 
-# Approved comments counted inside the query that loads the posts: no query per post on listings.
+# Approved comments of approved threads, counted inside the query that loads the posts (no query per
+# post on listings). It matches what readers see: replies under a held reply are shown, replies under a
+# held or spam top-level comment are not.
+_thread_root = aliased(Comment)
 Post.comment_count = column_property(
     select(func.count(Comment.id))
-    .where(Comment.post_id == Post.id, Comment.status == Comment.APPROVED)
-    .correlate_except(Comment)
+    .outerjoin(_thread_root, _thread_root.id == Comment.root_id)
+    .where(Comment.post_id == Post.id, Comment.status == Comment.APPROVED,
+           or_(Comment.root_id.is_(None), _thread_root.status == Comment.APPROVED))
+    .correlate_except(Comment, _thread_root)
     .scalar_subquery(),
     deferred=False,
 )

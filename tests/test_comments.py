@@ -913,3 +913,30 @@ def test_listings_with_comment_counts_run_the_same_queries_with_3_and_20_posts(m
         newest = f'<a href="/posts/post-{total - 1}#comments">2 comments</a>'
         assert newest in text(app.test_client().get(url))
     assert counts[0] == counts[1], f"{url}: {counts[0]} queries with 3 posts, {counts[1]} with 20"
+
+
+def test_replies_under_a_held_reply_stay_visible_and_counted(app, client, content):
+    post_id = content.post("Held Middle", slug="held-middle")
+    with app.app_context():
+        def add(name, status, parent=None):
+            comment = Comment(post_id=post_id, name=name, email=f"{name.lower()}@example.com", body=name,
+                              body_html=f"<p>{name} says hi</p>", status=status)
+            if parent is not None:
+                comment.parent_id, comment.root_id, comment.depth = parent.id, parent.root_id or parent.id, \
+                    parent.depth + 1
+            db.session.add(comment)
+            db.session.flush()
+            return comment
+
+        root = add("Root", "approved")
+        middle = add("Middle", "spam", root)
+        add("Leaf", "approved", middle)
+        hidden_root = add("Spamroot", "spam")
+        add("Orphan", "approved", hidden_root)
+        db.session.commit()
+    page = client.get("/posts/held-middle").get_data(as_text=True)
+    assert "Root says hi" in page and "Leaf says hi" in page
+    assert "Middle says hi" not in page and "Spamroot says hi" not in page and "Orphan says hi" not in page
+    assert '<h2 id="comments-heading">2 comments</h2>' in page  # the count is what readers see
+    home = client.get("/").get_data(as_text=True)
+    assert "2 comments</a>" in home

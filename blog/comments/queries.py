@@ -34,27 +34,40 @@ def top_level_comments(post: Post, visible) -> Select:
 
 
 def comment_thread(post: Post, page: int, own_ids: set[int], moderator: bool):
-    """One page of top-level comments with all their visible replies: two queries plus the count."""
-    visible = visible_condition(own_ids, moderator)
-    pagination = db.paginate(top_level_comments(post, visible), page=page,
+    """One page of top-level comments with all their replies: two queries plus the count."""
+    pagination = db.paginate(top_level_comments(post, visible_condition(own_ids, moderator)), page=page,
                              per_page=current_app.config["COMMENT_PAGE_SIZE"], error_out=True)
     roots = list(pagination.items)
     replies = []
     if roots:
+        # Every status: a held or spam reply is not shown, but the approved replies under it are.
         replies = db.session.scalars(
-            select(Comment).where(Comment.root_id.in_([c.id for c in roots]), visible)
+            select(Comment).where(Comment.root_id.in_([c.id for c in roots]))
             .order_by(Comment.created_at, Comment.id)).all()
-    return pagination, build_tree(roots, replies, current_app.config["COMMENT_MAX_DEPTH"])
+
+    def shown(comment: Comment) -> bool:
+        return (comment.status == Comment.APPROVED or comment.id in own_ids
+                or (moderator and comment.status == Comment.PENDING))
+
+    return pagination, build_tree(roots, replies, current_app.config["COMMENT_MAX_DEPTH"], shown)
 
 
-def build_tree(roots: list[Comment], replies: list[Comment], max_depth: int) -> list[Node]:
-    """Nest replies under their parents; past max_depth they stay at the last level, oldest first."""
+def build_tree(roots: list[Comment], replies: list[Comment], max_depth: int,
+               shown=lambda comment: True) -> list[Node]:
+    """Nest replies under their parents; past max_depth they stay at the last level, oldest first.
+
+    A reply that is not shown hands its place to its own replies: they hang under its nearest shown
+    ancestor, so every approved comment under an approved thread is on the page (and in the count).
+    """
     top = [Node(c, 1) for c in roots]
     nodes, containers = {n.comment.id: n for n in top}, {c.id: top for c in roots}
     for reply in replies:  # oldest first, so a parent is always placed before its replies
         parent = nodes.get(reply.parent_id)
         if parent is None:
-            continue  # its parent is not visible to this reader, so neither is the reply
+            continue  # under a thread this page does not show
+        if not shown(reply):
+            nodes[reply.id] = parent
+            continue
         if parent.depth < max_depth:
             node, container = Node(reply, parent.depth + 1), parent.children
         else:
