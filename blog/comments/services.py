@@ -60,7 +60,7 @@ def is_duplicate(post: Post, body: str, exclude_id: int | None = None) -> bool:
 
 def create_comment(post: Post, parent: Comment | None, *, name: str, email: str, body: str,
                    client_address: str | None, honeypot: bool) -> Comment:
-    comment = Comment(post_id=post.id, name=name, email=email.lower() if honeypot else email, body=body,
+    comment = Comment(post_id=post.id, name=name, email=email, body=body,
                       client_address=(client_address or "")[:45] or None)
     if parent is not None:
         comment.parent_id = parent.id
