@@ -10,8 +10,10 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from .extensions import db
-from .models import Post, User
+from .mail import MailConfigError, deliver
+from .models import OutboxMail, Post, User
 from .posts.services import tag_named
+from .search.index import reindex_all
 
 
 def normalise_email(address: str) -> str:
@@ -92,9 +94,6 @@ def mail_group() -> None:
 @with_appcontext
 def send_queued_command(retry_failed: bool) -> None:
     """Deliver every mail that is due (run it from cron or a systemd timer)."""
-    from .mail import MailConfigError, deliver
-    from .models import OutboxMail
-
     waiting = db.session.scalar(select(func.count(OutboxMail.id)).where(
         OutboxMail.status.in_([OutboxMail.QUEUED, OutboxMail.SENDING])))
     if not current_app.config["MAIL_SERVER"]:
@@ -116,8 +115,6 @@ def search_group() -> None:
 @with_appcontext
 def reindex_command() -> None:
     """Rebuild the search index of every post."""
-    from .search.index import reindex_all
-
     total = db.session.scalar(select(func.count(Post.id)))
     with click.progressbar(length=total, label="Indexing posts") as bar:
         count = reindex_all(db.session.connection(), progress=lambda _post_id: bar.update(1))

@@ -147,8 +147,8 @@ def deliver(mail_ids: list[int] | None = None, *, timeout: float, retry_failed: 
         for mail_id in mail_ids:
             if not claim(mail_id, retry_failed):
                 continue
-            mail = db.session.get(OutboxMail, mail_id)
-            db.session.refresh(mail)
+            # The claim was an UPDATE behind the session's back: read the row as it is now.
+            mail = db.session.get(OutboxMail, mail_id, populate_existing=True)
             error = None
             try:
                 if smtp is None:

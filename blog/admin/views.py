@@ -8,6 +8,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from ..auth.access import admin_required
+from ..comments.queries import moderation_counts
+from ..contact.services import unread_count
 from ..extensions import db
 from ..forms import ButtonForm
 from ..models import OutboxMail, Post, User, utcnow
@@ -44,13 +46,9 @@ def post_counts() -> dict[str, int]:
 @bp.get("/")
 def dashboard():
     # Each panel is one box on the dashboard home; later features add theirs to this list.
-    from ..comments.queries import moderation_counts
-
     panels = [{"template": "admin/_panel_posts.html", "counts": post_counts()},
               {"template": "admin/_panel_comments.html", "counts": moderation_counts(current_user)}]
     if current_user.is_admin:
-        from ..contact.views import unread_count
-
         failed = db.session.scalar(select(func.count(OutboxMail.id)).where(OutboxMail.status == OutboxMail.FAILED))
         panels.append({"template": "admin/_panel_messages.html", "unread": unread_count(), "failed": failed})
         authors = db.session.scalar(select(func.count(User.id)).where(User.active.is_(True)))

@@ -6,11 +6,12 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..auth.views import is_safe_next
 from ..extensions import db
 from ..forms import ButtonForm, parse_id
-from ..models import Comment, Post
+from ..models import Comment
 from ..paging import page_number
 from . import bp, services
 from .forms import BulkModerationForm
@@ -45,7 +46,7 @@ def moderate(comment_id: int, action: str):
     if action not in ACTIONS:
         abort(404)
     comment = db.get_or_404(Comment, comment_id)
-    if not services.can_moderate(current_user, db.session.get(Post, comment.post_id)):
+    if not services.can_moderate(current_user, comment.post):
         abort(403)
     services.moderate(comment, action)
     db.session.commit()
@@ -60,8 +61,9 @@ def bulk():
     status = form.status.data if form.status.data in STATUSES else Comment.PENDING
     ids = [i for i in map(parse_id, request.form.getlist("ids")) if i is not None]
     if form.validate_on_submit() and ids:
-        comments = db.session.scalars(select(Comment).where(Comment.id.in_(ids))).all()
-        allowed = [c for c in comments if services.can_moderate(current_user, db.session.get(Post, c.post_id))]
+        comments = db.session.scalars(
+            select(Comment).where(Comment.id.in_(ids)).options(joinedload(Comment.post))).all()
+        allowed = [c for c in comments if services.can_moderate(current_user, c.post)]
         if len(allowed) != len(comments):
             abort(403)
         for comment in allowed:

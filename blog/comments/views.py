@@ -3,7 +3,6 @@
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from ..extensions import csrf, db, limiter
@@ -11,38 +10,13 @@ from ..models import Comment, Post
 from ..posts.queries import post_by_slug, visible_post
 from ..ratelimit import rerender_on_breach
 from . import bp, services
+from .cookie import own_comment_ids, remember_comment
 from .forms import CommentDeleteForm, CommentEditForm, CommentForm
 from .queries import comment_url
 
-COOKIE = "commenter"
-COOKIE_DAYS = 30
-MAX_REMEMBERED = 50
-
-
-def _cookie_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="commenter-cookie")
-
-
-def own_comment_ids() -> set[int]:
-    """Comments posted from this browser, from its signed cookie (empty when there is none)."""
-    raw = request.cookies.get(COOKIE)
-    if not raw:
-        return set()
-    try:
-        ids = _cookie_serializer().loads(raw)
-    except BadSignature:
-        return set()
-    return {i for i in ids if isinstance(i, int)} if isinstance(ids, list) else set()
-
-
-def remember_comment(response, comment_id: int):
-    ids = sorted(own_comment_ids() | {comment_id})[-MAX_REMEMBERED:]
-    response.set_cookie(COOKIE, _cookie_serializer().dumps(ids), max_age=COOKIE_DAYS * 86400, httponly=True,
-                        samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
-    return response
-
 
 def render_post_with_form(post: Post, form: CommentForm, status: int, form_error: str | None = None):
+    # Imported here: the article view renders the comment form, and this view renders the article.
     from ..posts.views import render_article
 
     return render_article(post, comment_form=form, form_error=form_error), status

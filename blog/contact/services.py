@@ -49,3 +49,8 @@ def delivery_status(contact: ContactMessage) -> str:
     if not contact.mails:
         return "not sent"
     return contact.mails[-1].status if contact.mails[-1].status != OutboxMail.SENDING else OutboxMail.QUEUED
+
+
+def unread_count() -> int:
+    return db.session.scalar(select(func.count(ContactMessage.id)).where(
+        ContactMessage.is_read.is_(False), ContactMessage.is_archived.is_(False)))

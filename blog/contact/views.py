@@ -5,7 +5,7 @@ from urllib.parse import quote
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..auth.access import admin_required
@@ -17,6 +17,7 @@ from ..paging import page_number
 from ..ratelimit import rerender_on_breach
 from . import bp, services
 from .forms import ContactForm
+from .services import unread_count
 
 
 def render_contact(form: ContactForm, form_error: str | None = None) -> str:
@@ -59,11 +60,6 @@ def send():
 @bp.get("/contact/thanks")
 def thanks():
     return render_template("contact/thanks.html")
-
-
-def unread_count() -> int:
-    return db.session.scalar(select(func.count(ContactMessage.id)).where(
-        ContactMessage.is_read.is_(False), ContactMessage.is_archived.is_(False)))
 
 
 @bp.get("/admin/messages")

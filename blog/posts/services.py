@@ -3,11 +3,12 @@
 import re
 import unicodedata
 from datetime import datetime
+from types import SimpleNamespace
 
 from sqlalchemy import delete, func, select
 
 from ..extensions import db
-from ..markdown import plain_text, render_markdown
+from ..markdown import plain_text, reading_minutes, render_markdown
 from ..models import Post, Redirect, Tag, utcnow
 
 EXCERPT_LENGTH = 200
@@ -90,10 +91,6 @@ def unpublish(post: Post) -> None:
 
 def preview_of(*, title: str, body: str, excerpt: str | None, tag_names: list[str], author, published_at):
     """What readers would see, built without touching the session (nothing is saved)."""
-    from types import SimpleNamespace
-
-    from ..markdown import reading_minutes
-
     body_html = render_markdown(body)
     return SimpleNamespace(
         title=title, body_html=body_html, excerpt=excerpt or derive_excerpt(body_html),

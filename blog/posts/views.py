@@ -4,6 +4,10 @@ from flask import abort, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..comments import services as comment_services
+from ..comments.cookie import own_comment_ids
+from ..comments.forms import CommentForm
+from ..comments.queries import comment_thread
 from ..extensions import db
 from ..forms import ButtonForm, parse_id
 from ..models import Comment, Tag
@@ -44,11 +48,6 @@ def article(slug: str):
 
 def render_article(post, comment_form=None, form_error: str | None = None) -> str:
     """The article with its comment thread and form; comment views re-render it with errors."""
-    from ..comments import services as comment_services
-    from ..comments.forms import CommentForm
-    from ..comments.queries import comment_thread
-    from ..comments.views import own_comment_ids
-
     older, newer = neighbours(post)
     own_ids = own_comment_ids()
     moderator = comment_services.can_moderate(current_user, post)
