@@ -1,11 +1,14 @@
 """The blog application factory."""
 
+import logging
 import os
+import sys
 
 from flask import Flask, abort, current_app, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -20,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
     derive_settings(app.config)
+    configure_logging()
 
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
@@ -70,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.init_app(app)
     register_error_handlers(app)
     app.before_request(refuse_oversized_bodies)
+    app.before_request(refuse_nul_characters)
     app.after_request(set_security_headers)
     return app
 
@@ -93,8 +98,32 @@ def refuse_oversized_bodies():
         abort(413)
 
 
+def configure_logging() -> None:
+    """The app's own log lines (mail without a server, security events) reach stderr at INFO.
+
+    Only when nobody configured logging: gunicorn's and pytest's handlers are left as they are.
+    """
+    logger = logging.getLogger("blog")
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
+    if not logger.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+
+
+def refuse_nul_characters():
+    """No path or parameter holds a NUL: PostgreSQL can't store one, and no URL of ours has one."""
+    if "\x00" in request.path:
+        abort(404)
+    if "\x00" in request.query_string.decode("latin-1") or any("\x00" in value for value in request.args.values()):
+        abort(400)
+
+
 def set_security_headers(response):
     headers = response.headers
+    if current_app.config["PREFERRED_URL_SCHEME"] == "https":
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
@@ -122,6 +151,21 @@ def register_error_handlers(app: Flask) -> None:
         if error.response is not None:  # e.g. a throttled form re-rendered with the user's text
             return error.response
         return render_template("errors/error.html", error=error), error.code
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error):
+        # The database is down or unreachable: a page that reads nothing from it, and a hint to retry.
+        # pool_pre_ping replaces dead connections, so the site recovers by itself once it is back.
+        app.logger.error("database unavailable: %s", error.__class__.__name__, exc_info=error)
+        try:
+            db.session.rollback()
+        except (OperationalError, InterfaceError):
+            pass  # the connection is gone; the pool replaces it
+        response = current_app.make_response((render_template("errors/503.html"), 503))
+        response.headers["Retry-After"] = str(current_app.config["DATABASE_RETRY_AFTER"])
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.errorhandler(500)
     def server_error(error):

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from .extensions import db
+from .forms import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .mail import MailConfigError, deliver
 from .models import OutboxMail, Post, User
 from .posts.services import tag_named
@@ -36,8 +37,9 @@ def create_author_command(email: str, name: str, admin: bool, password: str) -> 
     name = name.strip()
     if not name or len(name) > 100:
         raise click.ClickException("--name must be 1 to 100 characters.")
-    if not password:
-        raise click.ClickException("The password must not be empty.")
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise click.ClickException(
+            f"The password must have {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters.")
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email.lower())):
         raise click.ClickException(f"An author with the email {email} already exists.")
     user = User(email=email, name=name, role="admin" if admin else "author")

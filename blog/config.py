@@ -64,6 +64,8 @@ def load_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLITE_BUSY_TIMEOUT": env_int("SQLITE_BUSY_TIMEOUT", 15),
+        "DATABASE_RETRY_AFTER": env_int("DATABASE_RETRY_AFTER", 30),
         # A long writing session must never lose its work to an expired CSRF token.
         "WTF_CSRF_TIME_LIMIT": None,
         "TRUSTED_PROXIES": env_int("TRUSTED_PROXIES", 0),
@@ -115,3 +117,8 @@ def derive_settings(config) -> None:
     config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = secure
     config["BABEL_DEFAULT_LOCALE"] = config["SITE_LANGUAGE"]
     config["BABEL_DEFAULT_TIMEZONE"] = timezone
+    if str(config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        # Python's sqlite3 waits this long for another writer's lock before "database is locked".
+        options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {**options.get("connect_args", {}), "timeout": config["SQLITE_BUSY_TIMEOUT"]}
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = options

@@ -35,9 +35,14 @@ limiter = Limiter(key_func=get_remote_address)
 
 
 @event.listens_for(Engine, "connect")
-def enforce_sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
-    """SQLite ignores foreign keys, and so ON DELETE CASCADE, unless each connection asks for them."""
+def configure_sqlite_connection(dbapi_connection, connection_record) -> None:
+    """SQLite ignores foreign keys, and so ON DELETE CASCADE, unless each connection asks for them.
+
+    Write-ahead logging lets readers and one writer work at once: without it a long read blocks every
+    write until the busy timeout runs out ("database is locked").
+    """
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()

@@ -25,6 +25,10 @@ class NoControlCharacters:
             raise ValidationError(_l("Remove the control characters from this field."))
 
 
+# Password rules for every place a password is set: the dashboard's forms and `create-author`.
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
+
 # Visitors' addresses must be ASCII before the @ (allow_smtputf8=False): not every mail server can answer
 # the others. This is the message for the Email validator on the public forms.
 INVALID_EMAIL = _l("Enter a valid email address, like name@example.com.")

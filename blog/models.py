@@ -157,6 +157,13 @@ class Post(db.Model):
             return "scheduled"
         return "published"
 
+    @property
+    def revised_at(self) -> datetime:
+        """When readers' copy last changed: a post scheduled ahead is never revised before it appears."""
+        if self.published_at is not None and self.published_at > self.updated_at:
+            return self.published_at
+        return self.updated_at
+
     def set_body(self, markdown_text: str) -> None:
         """Store the Markdown with its sanitised HTML and reading time."""
         self.body = markdown_text

@@ -82,8 +82,8 @@ def test_create_author_prompts_twice_for_a_hidden_password(app, runner):
 def test_create_author_refuses_bad_and_duplicate_emails(app, runner):
     bad = runner.invoke(args=["create-author", "not-an-email", "--name", "X", "--password", "pw"])
     assert bad.exit_code == 1 and "not a valid email address" in bad.output
-    runner.invoke(args=["create-author", "sam@example.com", "--name", "Sam", "--password", "pw"])
-    duplicate = runner.invoke(args=["create-author", "SAM@example.com", "--name", "Sam", "--password", "pw"])
+    runner.invoke(args=["create-author", "sam@example.com", "--name", "Sam", "--password", "a passphrase"])
+    duplicate = runner.invoke(args=["create-author", "SAM@example.com", "--name", "Sam", "--password", "a passphrase"])
     assert duplicate.exit_code == 1 and "already exists" in duplicate.output
     assert count(app, User.id) == 1
 

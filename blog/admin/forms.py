@@ -10,10 +10,8 @@ from wtforms import DateTimeLocalField, EmailField, PasswordField, SelectField, 
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from ..auth.forms import MAX_PASSWORD_LENGTH
-from ..forms import NoControlCharacters, strip_text
+from ..forms import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, NoControlCharacters, strip_text
 
-MIN_PASSWORD_LENGTH = 8
 ROLE_CHOICES = [SelectChoice("author", _l("Author: writes and edits their own posts")),
                 SelectChoice("admin", _l("Admin: everything, including managing authors"))]
 

@@ -5,9 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from ..forms import NoControlCharacters, strip_text
-
-MAX_PASSWORD_LENGTH = 1024
+from ..forms import MAX_PASSWORD_LENGTH, NoControlCharacters, strip_text
 
 
 class LoginForm(FlaskForm):

@@ -21,7 +21,7 @@ def xml_response(template: str, mimetype: str, **context):
 @bp.get("/feed.atom")
 def atom():
     posts = db.session.scalars(published_posts().limit(FEED_SIZE)).all()
-    updated = max((post.updated_at for post in posts), default=utcnow())
+    updated = max((post.revised_at for post in posts), default=utcnow())
     return xml_response("feeds/posts.atom.xml", ATOM, posts=posts, updated=updated)
 
 

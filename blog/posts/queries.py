@@ -87,6 +87,8 @@ def neighbours(post: Post) -> tuple[Post | None, Post | None]:
 
 def redirect_for_path(path: str) -> str | None:
     """Where an old path now lives, if it is in the redirect table and its post is visible."""
+    if "\x00" in path:  # PostgreSQL refuses NUL in text, and no stored path has one
+        return None
     post = db.session.scalars(
         select(Post)
         .join(Redirect, Redirect.post_id == Post.id)

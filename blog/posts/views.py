@@ -80,7 +80,7 @@ def tag(slug: str):
 
 @bp.get("/archive/<int(fixed_digits=4):year>/<int(fixed_digits=2):month>")
 def month(year: int, month: int):
-    if not (1 <= month <= 12 and 1900 <= year):
+    if not (1 <= month <= 12 and 1900 <= year < 9999):  # the month after 9999-12 has no date
         abort(404)
     pagination = paginate(posts_in_month(year, month))
     if not pagination.total:
