@@ -1,5 +1,6 @@
 """Command-line tasks: seed-demo, create-author, and the migrations themselves."""
 
+import ast
 import os
 import subprocess
 import sys
@@ -122,6 +123,49 @@ def test_migrations_build_the_schema_the_models_describe(empty_database):
     assert "No new upgrade operations detected" in check.stdout + check.stderr
     downgrade = flask_cli(empty_database, "db", "downgrade", "base")
     assert downgrade.returncode == 0, downgrade.stderr
+
+
+def test_no_migration_imports_application_code():
+    """A migration must still run after the code it was written against has changed."""
+    for script in sorted((ROOT / "migrations" / "versions").glob("*.py")):
+        for node in ast.walk(ast.parse(script.read_text())):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            for name in names:
+                assert name.split(".")[0] != "blog", f"{script.name} imports {name}"
+
+
+def test_the_search_index_migration_indexes_posts_that_were_already_there(empty_database):
+    assert flask_cli(empty_database, "db", "upgrade", "e38b4e3d5f83").returncode == 0
+    engine = sa.create_engine(empty_database)
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO users (id, email, name, password_hash, role, active, session_token, created_at) "
+            "VALUES (1, 'old@example.com', 'Old Timer', 'x', 'author', true, 'tok', '2024-01-01 00:00:00+00')"))
+        for n, (title, html) in enumerate([("Crossing borders", "<p>Stories of <em>migration</em> and café</p>"),
+                                           ("Garden notes", "<p>Tomatoes and beans</p>")], start=1):
+            conn.execute(sa.text(
+                "INSERT INTO posts (id, title, slug, body, body_html, excerpt, reading_minutes, is_draft, "
+                "published_at, created_at, updated_at, author_id, comments_open) VALUES (:id, :title, :slug, "
+                "'x', :html, '', 1, false, '2024-01-02 00:00:00+00', '2024-01-02 00:00:00+00', "
+                "'2024-01-02 00:00:00+00', 1, true)"),
+                {"id": n, "title": title, "slug": f"post-{n}", "html": html})
+        conn.execute(sa.text("INSERT INTO tags (id, name, slug) VALUES (1, 'Seasons', 'seasons')"))
+        conn.execute(sa.text("INSERT INTO post_tags (post_id, tag_id) VALUES (2, 1)"))
+    engine.dispose()
+    upgrade = flask_cli(empty_database, "db", "upgrade")
+    assert upgrade.returncode == 0, upgrade.stderr
+    from blog import create_app
+
+    from .conftest import BASE_CONFIG
+
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": empty_database})
+    client = app.test_client()
+    for query, title in (("migration", "Crossing borders"), ("cafe", "Crossing borders"), ("seasons", "Garden notes")):
+        page = client.get("/search", query_string={"q": query}).get_data(as_text=True)
+        assert title in page, query
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_mismatched_password_prompts_are_asked_again(app, runner):

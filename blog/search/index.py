@@ -81,8 +81,9 @@ def keep_index_in_step(session: Session, flush_context) -> None:
 
 
 def reindex_all(connection, progress=None) -> int:
-    """Rebuild every entry from the tables themselves (the migration uses it too, so no ORM models);
-    `progress` is called once per post, for a progress bar."""
+    """Rebuild every entry from the tables themselves; `progress` is called once per post, for a progress bar.
+
+    The search-index migration carries its own frozen copy, so that it never imports application code."""
     if connection.dialect.name != "postgresql":
         connection.execute(text("DELETE FROM post_search"))
     tags: dict[int, list[str]] = {}
