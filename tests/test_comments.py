@@ -547,15 +547,141 @@ def test_the_poster_can_delete_their_comment(make_app):
     assert poster.get(delete).status_code == 404
 
 
-def test_deleting_a_comment_deletes_its_replies(make_app):
+PLACEHOLDER = "This comment was deleted."
+
+
+def own_part(html: str) -> str:
+    """A comment's <li> without the replies nested in it."""
+    nested = html.find("<ol")
+    return html if nested == -1 else html[:nested]
+
+
+def test_a_reply_survives_its_parents_deletion_by_the_poster(make_app):
     app, _, _ = make_blog(make_app, COMMENT_MODERATION="none")
-    poster = app.test_client()
-    parent = posted_id(send_comment(poster, body="Parent comment."))
-    posted_id(send_comment(app.test_client(), name="Cy", email="cy@example.com", body="A reply.", parent_id=parent))
+    poster, reader = app.test_client(), app.test_client()
+    parent = posted_id(send_comment(poster, name="Pat Poster", email="pat@example.com", body="Parent comment."))
+    reply = posted_id(send_comment(app.test_client(), name="Cy", email="cy@example.com", body="A reply.",
+                                   parent_id=parent))
     page = poster.get(f"/comments/{parent}/delete")
-    assert "The replies to it are deleted with it." in text(page)
-    assert poster.post(f"/comments/{parent}/delete", data={"token": token_of(page)}).status_code == 302
-    assert heading(app.test_client().get("/posts/hello")) == "0 comments"
+    assert "The replies to it stay" in text(page)
+    response = poster.post(f"/comments/{parent}/delete", data={"token": token_of(page)})
+    assert response.headers["Location"] == "/posts/hello#comments"
+
+    article = reader.get("/posts/hello")
+    placeholder = item(comments_section(article), parent)
+    assert PLACEHOLDER in own_part(placeholder) and "A reply." in item(placeholder, reply)
+    assert "Pat Poster" not in text(article) and "Parent comment." not in text(article)
+    assert heading(article) == "1 comment"  # the placeholder is never counted
+    assert "1 comment</a>" in text(reader.get("/"))
+    row = {c.id: c for c in stored(app)}[parent]  # the words are gone from the database too
+    assert (row.status, row.name, row.email, row.body, row.client_address) == ("deleted", "", "", "", None)
+    feed = text(reader.get("/posts/hello/comments.atom"))
+    assert f"comment-{reply}" in feed and f"comment-{parent}" not in feed
+    assert reader.get(f"/comments/{parent}").status_code == 404
+    assert poster.get(f"/comments/{parent}").status_code == 404  # not even for its poster
+    assert poster.get(f"/comments/{parent}/edit").status_code == 404
+    assert f'href="/comments/{parent}/edit"' not in comments_section(poster.get("/posts/hello"))
+    replying = send_comment(app.test_client(), name="Dee", email="dee@example.com", body="To nobody.",
+                            parent_id=parent)
+    assert NOT_ON_POST in text(replying)
+
+
+def test_thread_shape_after_deletes_placeholders_go_with_their_last_reply(make_app):
+    app, content, _ = make_blog(make_app, COMMENT_MODERATION="none")
+    ann = posted_id(send_comment(app.test_client(), name="Ann", email="ann@example.com", body="Ann on top."))
+    bo = posted_id(send_comment(app.test_client(), name="Bo", body="Bo under Ann.", parent_id=ann))
+    cy = posted_id(send_comment(app.test_client(), name="Cy", email="cy@example.com", body="Cy under Bo.",
+                                parent_id=bo))
+    dee = posted_id(send_comment(app.test_client(), name="Dee", email="dee@example.com", body="Dee under Ann.",
+                                 parent_id=ann))
+    ada, reader = logged_in(app, AUTHOR), app.test_client()
+
+    def delete(comment_id):
+        response = ada.post(f"/admin/comments/{comment_id}/delete", data={"next": "/posts/hello"})
+        assert response.headers["Location"] == "/posts/hello"
+
+    delete(bo)
+    delete(ann)
+    section = comments_section(reader.get("/posts/hello"))
+    assert f'id="comment-{cy}"' in item(item(section, ann), bo) and f'id="comment-{dee}"' in item(section, ann)
+    assert own_part(item(section, ann)).count(PLACEHOLDER) == 1
+    assert "Ann on top." not in section and "Bo under Ann." not in section
+    assert heading(reader.get("/posts/hello")) == "2 comments"
+    moderated = comments_section(ada.get("/posts/hello"))
+    for placeholder in (ann, bo):  # no moderation buttons on a placeholder
+        assert "/admin/comments/" not in own_part(item(moderated, placeholder))
+    assert f'action="/admin/comments/{cy}/delete"' in moderated
+
+    delete(cy)  # Bo's placeholder loses its last reply and goes; Ann's keeps Dee
+    assert sorted(c.id for c in stored(app)) == [ann, dee]
+    section = comments_section(reader.get("/posts/hello"))
+    assert f'id="comment-{bo}"' not in section and PLACEHOLDER in own_part(item(section, ann))
+    delete(dee)
+    assert stored(app) == []
+    section = comments_section(reader.get("/posts/hello"))
+    assert PLACEHOLDER not in section and "No comments yet." in section
+
+
+def test_a_placeholder_shows_only_while_a_shown_reply_stands_under_it(make_app):
+    app, _, post_id = make_blog(make_app)  # first-time: the reply is held
+    ada = logged_in(app, AUTHOR)
+    with app.app_context():
+        root = Comment(post_id=post_id, name="Ann", email="ann@example.com", body="Ann.", body_html="<p>Ann.</p>",
+                       status=Comment.APPROVED)
+        db.session.add(root)
+        db.session.commit()
+        root_id = root.id
+    held = posted_id(send_comment(app.test_client(), name="Bo", body="Held reply.", parent_id=root_id))
+    ada.post(f"/admin/comments/{root_id}/delete")
+    assert status_of(app, root_id) == "deleted"
+    reader_page = app.test_client().get("/posts/hello")
+    assert PLACEHOLDER not in text(reader_page) and heading(reader_page) == "0 comments"
+    assert f'id="comment-{held}"' in item(comments_section(ada.get("/posts/hello")), root_id)
+    ada.post(f"/admin/comments/{held}/approve")
+    assert f'id="comment-{held}"' in item(comments_section(app.test_client().get("/posts/hello")), root_id)
+
+
+def test_a_moderator_deletes_a_spam_thread_after_a_confirmation_naming_the_replies(make_app):
+    app, _, _ = make_blog(make_app, COMMENT_MODERATION="none")
+    keep = posted_id(send_comment(app.test_client(), name="Ann", email="ann@example.com", body="Real comment."))
+    spam = posted_id(send_comment(app.test_client(), name="Spammer", email="s@example.com", body="Buy now.",
+                                  parent_id=keep))
+    one = posted_id(send_comment(app.test_client(), name="Bot", email="b1@example.com", body="Yes buy.",
+                                 parent_id=spam))
+    posted_id(send_comment(app.test_client(), name="Bot", email="b2@example.com", body="Buy more.", parent_id=one))
+    ada = logged_in(app, AUTHOR)
+    assert f'href="/admin/comments/{spam}/delete-thread' in own_part(item(comments_section(ada.get("/posts/hello")),
+                                                                          spam))
+    confirm = ada.get(f"/admin/comments/{spam}/delete-thread?next=/posts/hello")
+    assert "Delete this comment and its 2 replies?" in text(confirm) and "Buy now." in text(confirm)
+    assert len(stored(app)) == 4
+    assert app.test_client().post(f"/admin/comments/{spam}/delete-thread").headers["Location"].startswith("/login")
+    response = ada.post(f"/admin/comments/{spam}/delete-thread", data={"next": "/posts/hello"})
+    assert response.headers["Location"] == "/posts/hello"
+    assert [c.id for c in stored(app)] == [keep]
+    assert "Deleted the comment and 2 replies." in text(ada.get("/admin/comments"))
+    gone = ada.post(f"/admin/comments/{spam}/delete-thread", data={"next": "/posts/hello"})
+    assert gone.headers["Location"] == "/posts/hello"
+    assert "This comment was already deleted." in text(ada.get("/posts/hello"))
+
+
+def test_moderating_a_deleted_comment_says_it_was_already_deleted(make_app):
+    app, _, _ = make_blog(make_app, COMMENT_MODERATION="none")
+    ann = posted_id(send_comment(app.test_client(), name="Ann", email="ann@example.com", body="Ann."))
+    reply = posted_id(send_comment(app.test_client(), name="Bo", body="Bo.", parent_id=ann))
+    ada = logged_in(app, AUTHOR)
+    assert ada.post(f"/admin/comments/{ann}/delete").headers["Location"] == "/admin/comments"
+    for action in ("approve", "spam", "delete"):  # the placeholder is not brought back to life
+        response = ada.post(f"/admin/comments/{ann}/{action}", data={"next": "/posts/hello"})
+        assert response.headers["Location"] == "/posts/hello", action
+        assert "This comment was already deleted." in text(ada.get("/admin/comments")), action
+    assert status_of(app, ann) == "deleted"
+    queue = text(ada.get("/admin/comments?status=approved"))
+    assert "in reply to a deleted comment" in queue and ">Approved (1)</a>" in queue
+    assert ada.post("/admin/comments/999999/approve").headers["Location"] == "/admin/comments"
+    bulk = ada.post("/admin/comments/bulk", data={"action": "delete", "ids": [str(ann), str(reply)],
+                                                  "status": "approved"})
+    assert bulk.headers["Location"] == "/admin/comments?status=approved"
     assert stored(app) == []
 
 
