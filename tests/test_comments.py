@@ -3,13 +3,19 @@
 import base64
 import json
 import re
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
 from datetime import timedelta
 from html.parser import HTMLParser
+from http.cookiejar import CookieJar
 from types import SimpleNamespace
 
 import pytest
 from markupsafe import escape
 from sqlalchemy import select
+from werkzeug.serving import make_server
 
 import blog.public_forms
 from blog.extensions import db
@@ -1066,3 +1072,77 @@ def test_replies_under_a_held_reply_stay_visible_and_counted(app, client, conten
     assert '<h2 id="comments-heading">2 comments</h2>' in page  # the count is what readers see
     home = client.get("/").get_data(as_text=True)
     assert "2 comments</a>" in home
+
+
+# --- 10. two moderators at once ---------------------------------------------------------------------------------------
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the 302 itself is the answer
+
+
+class Browser:
+    """A moderator's browser against the live server: its own cookies, redirects not followed."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(NoRedirect, urllib.request.HTTPCookieProcessor(CookieJar()))
+
+    def request(self, path: str, data: dict | None = None) -> tuple[int, str]:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            with self.opener.open(self.base + path, data=body, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+
+@pytest.fixture
+def live_blog(make_app):
+    """The blog served by a threaded server on a free port, as in production: one request per thread."""
+    app, content, post_id = make_blog(make_app, COMMENT_MODERATION="none")
+    content.author(ADMIN, "Rita Admin", role="admin")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, post_id, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+def test_two_moderators_deleting_and_approving_at_once_never_get_a_500(live_blog):
+    app, post_id, base = live_blog
+    rounds = 30
+    with app.app_context():
+        comments = [Comment(post_id=post_id, name=f"Reader {n}", email=f"r{n}@example.com", body=f"Held {n}.",
+                            body_html=f"<p>Held {n}.</p>", status=Comment.PENDING) for n in range(rounds)]
+        db.session.add_all(comments)
+        db.session.commit()
+        ids = [c.id for c in comments]
+    moderators = [Browser(base), Browser(base)]  # the post's author and an admin, each logged in once
+    for moderator, email in zip(moderators, (AUTHOR, ADMIN), strict=True):
+        status, _ = moderator.request("/login", {"email": email, "password": PASSWORD})
+        assert status == 302
+    barrier = threading.Barrier(2)
+    answers: list[tuple[str, int, str]] = []
+
+    def act(moderator: Browser, comment_id: int, action: str) -> None:
+        barrier.wait()
+        status, _ = moderator.request(f"/admin/comments/{comment_id}/{action}", {"next": "/admin/comments"})
+        shown, queue = moderator.request("/admin/comments")  # where the flash is shown
+        assert shown == 200, "logged out"
+        message = "already deleted" if "This comment was already deleted." in queue else "done"
+        answers.append((action, status, message))
+
+    for comment_id in ids:
+        threads = [threading.Thread(target=act, args=(moderators[0], comment_id, "delete")),
+                   threading.Thread(target=act, args=(moderators[1], comment_id, "approve"))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert len(answers) == 2 * rounds
+    assert [a for a in answers if a[1] != 302] == []  # never a 500, every answer a redirect back
+    assert all(status_of(app, comment_id) is None for comment_id in ids)  # the delete always wins
+    assert all(message == "done" for action, _, message in answers if action == "delete")
