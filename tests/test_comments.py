@@ -370,6 +370,34 @@ def test_the_rate_limit_answers_429_with_the_article_the_form_and_the_text_kept(
     assert len(stored(app)) == 2
 
 
+def test_comments_with_errors_do_not_use_up_the_rate_limit(make_app):
+    app, _, _ = make_blog(make_app, COMMENT_MODERATION="none", COMMENT_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    for _ in range(4):
+        response = send_comment(client, email="bo@example")
+        assert response.status_code == 200 and "email" in field_errors(response)
+    for n in range(2):
+        posted_id(send_comment(client, body=f"Comment number {n}."))
+    assert send_comment(client, body="One comment too many.").status_code == 429
+    assert len(stored(app)) == 2
+
+
+def test_a_corrected_comment_sent_again_at_once_is_accepted(make_app, monkeypatch):
+    app = make_app(COMMENT_MODERATION="none")  # COMMENT_MIN_SECONDS stays at its default, 3
+    Content(app).post("Hello", slug="hello")
+    client = app.test_client()
+    clock = SimpleNamespace(now=1_900_000_000)
+    monkeypatch.setattr(blog.public_forms, "now", lambda: clock.now)
+    data = {"token": token_of(client.get("/posts/hello")), "name": "Bo", "email": "bo@example", "body": "Hi."}
+    clock.now += 30
+    typo = client.post("/posts/hello/comments", data=data)
+    assert typo.status_code == 200 and "email" in field_errors(typo)
+    clock.now += 1
+    fixed = {**data, "token": token_of(typo), "email": "bo@example.com"}
+    posted_id(client.post("/posts/hello/comments", data=fixed))
+    assert [c.email for c in stored(app)] == ["bo@example.com"]
+
+
 def test_the_rate_limit_counts_each_address_behind_a_trusted_proxy(make_app):
     app, _, _ = make_blog(make_app, COMMENT_MODERATION="none", COMMENT_RATE_LIMIT="2 per minute", TRUSTED_PROXIES=1)
     flood, other = {"X-Forwarded-For": "203.0.113.7"}, {"X-Forwarded-For": "198.51.100.23"}

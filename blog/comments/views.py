@@ -7,7 +7,7 @@ from flask_limiter.util import get_remote_address
 from ..extensions import csrf, db, limiter
 from ..models import Comment, Post
 from ..posts.queries import post_by_slug, visible_post
-from ..ratelimit import rerender_on_breach
+from ..ratelimit import accepted_post, rerender_on_breach
 from . import bp, services
 from .cookie import own_comment_ids, remember_comment
 from .forms import CommentDeleteForm, CommentEditForm, CommentForm
@@ -29,7 +29,7 @@ def comment_throttled_page(message: str) -> str:
 
 @bp.post("/posts/<slug>/comments")
 @csrf.exempt  # the stateless signed token below replaces the session-bound one
-@limiter.limit(lambda: current_app.config["COMMENT_RATE_LIMIT"], scope="comment",
+@limiter.limit(lambda: current_app.config["COMMENT_RATE_LIMIT"], scope="comment", deduct_when=accepted_post,
                on_breach=rerender_on_breach(comment_throttled_page))
 def create(slug: str):
     post = db.first_or_404(post_by_slug(slug))
