@@ -614,6 +614,8 @@ def test_a_reply_survives_its_parents_deletion_by_the_poster(make_app):
     assert reader.get(f"/comments/{parent}").status_code == 404
     assert poster.get(f"/comments/{parent}").status_code == 404  # not even for its poster
     assert poster.get(f"/comments/{parent}/edit").status_code == 404
+    assert poster.post(f"/comments/{parent}/edit", data={"token": token_of(page), "body": "Back!"}).status_code == 404
+    assert {c.id: c.body for c in stored(app)}[parent] == ""
     assert f'href="/comments/{parent}/edit"' not in comments_section(poster.get("/posts/hello"))
     replying = send_comment(app.test_client(), name="Dee", email="dee@example.com", body="To nobody.",
                             parent_id=parent)

@@ -78,13 +78,15 @@ def create_comment(post: Post, parent: Comment | None, *, name: str, email: str,
 
 
 def edit_comment(comment: Comment, body: str) -> None:
-    """A new body runs the hold rules again: an approved comment can't be edited into spam."""
-    comment.body = body
-    comment.body_html = render_comment(body)
+    """A new body runs the hold rules again: an approved comment can't be edited into spam.
+
+    Raises AlreadyDeleted when a moderator deleted the comment meanwhile: an edit never brings it back.
+    """
+    values = {"body": body, "body_html": render_comment(body)}
     if comment.status != Comment.SPAM:
-        reason = hold_reason(comment.email, body, comment.body_html, exclude_id=comment.id)
-        comment.status = Comment.PENDING if reason else Comment.APPROVED
-        comment.held_reason = reason
+        reason = hold_reason(comment.email, body, values["body_html"], exclude_id=comment.id)
+        values.update(status=Comment.PENDING if reason else Comment.APPROVED, held_reason=reason)
+    _change(comment, **values)
 
 
 def within_edit_window(comment: Comment) -> bool:

@@ -95,8 +95,12 @@ def edit(comment_id: int):
             if services.is_duplicate(post, form.body.data, exclude_id=comment.id):
                 form.body.errors.append(_("The same comment was just posted here."))
             else:
-                services.edit_comment(comment, form.body.data)
-                db.session.commit()
+                try:
+                    services.edit_comment(comment, form.body.data)
+                    db.session.commit()
+                except services.AlreadyDeleted:
+                    db.session.rollback()
+                    abort(404)
                 return redirect(comment_url(comment, post))
     form.issue_token(comment.id)
     return render_template("comments/edit.html", form=form, comment=comment, post=post, error=error), status
