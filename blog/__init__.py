@@ -6,7 +6,7 @@ from flask import Flask, abort, current_app, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import derive_settings, load_config
@@ -20,6 +20,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
     derive_settings(app.config)
+    # First of all before_request functions: CSRF checks and rate limits must not run for a foreign Host.
+    app.before_request(refuse_untrusted_host)
 
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
@@ -86,6 +88,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def refuse_untrusted_host():
+    """A Host outside TRUSTED_HOSTS: Flask found it while routing; answer 400 before anything reads the request."""
+    if isinstance(request.routing_exception, SecurityError):
+        raise request.routing_exception
+
+
 def refuse_oversized_bodies():
     """413 before any view runs, whatever the route, when the declared body is over the limit."""
     limit = current_app.config["MAX_CONTENT_LENGTH"]
@@ -112,6 +120,10 @@ def register_error_handlers(app: Flask) -> None:
             if target is not None:
                 return redirect(target, code=301)
         return render_template("errors/404.html"), 404
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        return render_template("errors/bad_host.html"), 400
 
     @app.errorhandler(413)
     def too_large(error):

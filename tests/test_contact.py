@@ -854,3 +854,16 @@ def test_a_long_list_of_recipients_never_loses_the_message(mail_app, smtp):
     assert response.status_code == 302 and response.headers["Location"] == "/contact/thanks"
     assert [m["message"] for m in messages_in(app)] == [MESSAGE]
     assert sorted(smtp.received[0].rcpt_tos) == recipients
+
+
+def test_the_mails_inbox_link_is_on_site_url_whatever_host_the_visitor_used(mail_app, smtp):
+    app = mail_app(CONTACT_RECIPIENT="owner@example.com", SITE_URL="https://blog.example.com")
+    smtp.start()
+    client = app.test_client()
+    host = {"Host": "127.0.0.1:8000"}  # trusted (a health check's host), but not the site's address
+    page = client.get("/contact", headers=host)
+    response = client.post("/contact", headers=host, data={"token": token_of(page), "name": "Vera Visitor",
+                                                           "email": "vera@example.com", "message": MESSAGE})
+    assert response.headers["Location"] == "/contact/thanks"
+    content = smtp.messages[0].get_content()
+    assert re.findall(r"https?://\S+", content) == ["https://blog.example.com/admin/messages"]
