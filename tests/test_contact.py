@@ -375,9 +375,9 @@ def test_a_name_reaches_the_subject_exactly_and_on_one_line(mail_app, smtp, name
     ("Contact form: message from a\r\nBcc: x@evil.example", "Contact form: message from a Bcc: x@evil.example"),
     ("Contact form: message from a\u2028Bcc: x@evil.example", "Contact form: message from a Bcc: x@evil.example"),
     ("Contact form: message from a\x85Bcc: x@evil.example", "Contact form: message from a Bcc: x@evil.example"),
-    ("Contact form: message from a\x00\x0bBcc: x@evil.example", "Contact form: message from a Bcc: x@evil.example"),
+    ("Contact form: message from a\x0b\x1fBcc: x@evil.example", "Contact form: message from a Bcc: x@evil.example"),
     ("Zoë " * 40 + Q_WORD, "Zoë " * 40 + Q_WORD),
-], ids=["q-encoded", "b-encoded", "crlf", "u2028", "nel", "nul-vt", "long-folded"])
+], ids=["q-encoded", "b-encoded", "crlf", "u2028", "nel", "vt-us", "long-folded"])
 def test_no_subject_or_reply_to_stored_in_the_outbox_can_add_a_header(mail_app, smtp, subject, shown):
     """Mails are built safely whatever is in the row: rows queued by older code, or another caller."""
     app = mail_app()
