@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import derive_settings, load_config
@@ -24,6 +24,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     derive_settings(app.config)
     configure_logging()
+    # First of all before_request functions: CSRF checks and rate limits must not run for a foreign Host.
+    app.before_request(refuse_untrusted_host)
 
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
@@ -91,6 +93,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def refuse_untrusted_host():
+    """A Host outside TRUSTED_HOSTS: Flask found it while routing; answer 400 before anything reads the request."""
+    if isinstance(request.routing_exception, SecurityError):
+        raise request.routing_exception
+
+
 def refuse_oversized_bodies():
     """413 before any view runs, whatever the route, when the declared body is over the limit."""
     limit = current_app.config["MAX_CONTENT_LENGTH"]
@@ -141,6 +149,10 @@ def register_error_handlers(app: Flask) -> None:
             if target is not None:
                 return redirect(target, code=301)
         return render_template("errors/404.html"), 404
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        return render_template("errors/bad_host.html"), 400
 
     @app.errorhandler(413)
     def too_large(error):

@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -55,6 +56,7 @@ def load_config(instance_path: str) -> dict:
         "SITE_NAME": env_str("SITE_NAME", "Field Notes"),
         "SITE_TAGLINE": env_str("SITE_TAGLINE", "Stories on migration, writing and everyday life"),
         "SITE_URL": env_str("SITE_URL", None),
+        "TRUSTED_HOSTS": env_str("TRUSTED_HOSTS", None),
         "SITE_TIMEZONE": env_str("SITE_TIMEZONE", "UTC"),
         "SITE_LANGUAGE": env_str("SITE_LANGUAGE", "en"),
         "POSTS_PER_PAGE": env_int("POSTS_PER_PAGE", 10),
@@ -99,6 +101,27 @@ def load_config(instance_path: str) -> dict:
     }
 
 
+# Health checks and local tools reach the app on these whatever the settings say.
+LOCAL_HOSTS = ["localhost", "127.0.0.1"]
+
+
+def trusted_hosts(configured, site_url: str | None) -> list[str]:
+    """The Host names the app answers; any other Host header is a 400 (Flask checks TRUSTED_HOSTS).
+
+    Without this, a request's Host (`evil.example`) would become the site's address in canonical links,
+    feeds and the sitemap, and a cache in front would keep that page for everyone.
+    """
+    if isinstance(configured, str):
+        configured = configured.split(",")
+    hosts = [host.strip().lower() for host in configured or [] if host and host.strip()]
+    if site_url:
+        site_host = urlsplit(site_url).hostname
+        if not site_host:
+            raise ValueError(f"SITE_URL {site_url!r} has no host name: write it like https://blog.example.com")
+        hosts.append(site_host)
+    return list(dict.fromkeys(hosts + LOCAL_HOSTS))
+
+
 def derive_settings(config) -> None:
     """Settings that follow from others; applied after any test overrides."""
     timezone = config["SITE_TIMEZONE"]
@@ -113,6 +136,7 @@ def derive_settings(config) -> None:
     site_url = (config.get("SITE_URL") or "").rstrip("/") or None
     secure = bool(site_url and site_url.startswith("https://"))
     config["SITE_URL"] = site_url
+    config["TRUSTED_HOSTS"] = trusted_hosts(config.get("TRUSTED_HOSTS"), site_url)
     config["PREFERRED_URL_SCHEME"] = "https" if secure else "http"
     config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = secure
     config["BABEL_DEFAULT_LOCALE"] = config["SITE_LANGUAGE"]

@@ -29,6 +29,21 @@ class NoControlCharacters:
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 
+
+# An RFC 2047 encoded word ("=?utf-8?q?...?="): Python's email package decodes it inside a header value, so
+# in a name that reaches a mail's Subject it could become a line break and a header of its own.
+_ENCODED_WORD = re.compile(r"=\?.*\?=", re.S)
+
+
+class NoEncodedWords:
+    """For one-line fields that may end up in a mail header (names, addresses)."""
+
+    def __call__(self, form, field):
+        if _ENCODED_WORD.search(field.data or ""):
+            raise ValidationError(_l("Remove \u201c=?\u201d and \u201c?=\u201d from this field: "
+                                     "mail programs read them as code."))
+
+
 # Visitors' addresses must be ASCII before the @ (allow_smtputf8=False): not every mail server can answer
 # the others. This is the message for the Email validator on the public forms.
 INVALID_EMAIL = _l("Enter a valid email address, like name@example.com.")

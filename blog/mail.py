@@ -5,10 +5,14 @@ claim a mail with one conditional UPDATE, so only one of them ever sends it.
 """
 
 import logging
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
 from datetime import timedelta
+from email.errors import HeaderParseError
+from email.header import Header
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -36,9 +40,47 @@ class Delivery:
     retrying: int = 0
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def one_line(text: str) -> str:
     """Header values on one line: a newline in a visitor's name can't add headers."""
-    return " ".join((text or "").split())
+    return " ".join(_CONTROL.sub(" ", text or "").split())
+
+
+class EncodedHeader(str):
+    """A header value we encode ourselves (RFC 2047 where needed), which the email package writes as it is.
+
+    Given a plain string, the email package decodes any encoded word in it ("=?utf-8?q?a=0ABcc:...?=" becomes
+    a line break and a Bcc line), and its folder drops or adds spaces in long non-ASCII values. A value with
+    a name and a fold() is stored and written untouched.
+    """
+
+    name: str
+
+    def __new__(cls, name: str, value: str):
+        header = super().__new__(cls, one_line(value))
+        header.name = name
+        return header
+
+    def fold(self, *, policy) -> str:
+        # Plain ASCII stays readable; anything else, or text that looks like an encoded word, is encoded
+        # whole, so a reader's mail program shows exactly the text we were given.
+        charset = "us-ascii" if self.isascii() and "=?" not in self else "utf-8"
+        encoded = Header(str(self), charset, header_name=self.name).encode(linesep=policy.linesep)
+        return f"{self.name}: {encoded}{policy.linesep}"
+
+
+def reply_address(address: str | None) -> str | None:
+    """A plain address a mail client can reply to, or None: never anything the email package would decode."""
+    address = ascii_address(one_line(address or ""))
+    if not address or "=?" in address:
+        return None
+    try:
+        Address(addr_spec=address)
+    except (ValueError, IndexError, HeaderParseError):
+        return None
+    return address
 
 
 def ascii_address(address: str) -> str:
@@ -51,7 +93,7 @@ def ascii_address(address: str) -> str:
 
 def queue_mail(to: list[str], subject: str, body: str, reply_to: str | None = None, **links) -> OutboxMail:
     mail = OutboxMail(to_addresses=", ".join(to), subject=one_line(subject)[:300], body=body,
-                      reply_to=ascii_address(one_line(reply_to)) if reply_to else None, **links)
+                      reply_to=reply_address(reply_to), **links)
     db.session.add(mail)
     return mail
 
@@ -60,9 +102,11 @@ def build_message(mail: OutboxMail) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = mail.to_addresses
-    message["Subject"] = mail.subject
-    if mail.reply_to:
-        message["Reply-To"] = mail.reply_to
+    # Again on the way out: rows queued before these rules existed are sent as safely as new ones.
+    message["Subject"] = EncodedHeader("Subject", mail.subject)
+    reply_to = reply_address(mail.reply_to)
+    if reply_to:
+        message["Reply-To"] = reply_to
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=current_app.config["MAIL_FROM"].rpartition("@")[2] or None)
     message.set_content(mail.body)

@@ -792,6 +792,7 @@ def test_an_author_sees_held_comments_on_their_article_with_moderation_buttons(m
 
 TOO_LONG = "Field cannot be longer than 80 characters."
 INVALID_EMAIL = "Enter a valid email address, like name@example.com."
+ENCODED_WORD_ERROR = "Remove \u201c=?\u201d and \u201c?=\u201d from this field: mail programs read them as code."
 BAD_INPUT = [
     # (field, value, the field's error, or None when the comment is accepted and must render inert)
     ("name", "N" * 81, TOO_LONG),
@@ -802,6 +803,8 @@ BAD_INPUT = [
     ("name", "Bo\x07Reader", CONTROL_ERROR),
     ("name", "Bo\nReader", CONTROL_ERROR),
     ("name", "Bo \u202eredaeR", CONTROL_ERROR),  # a right-to-left override could disguise a name
+    ("name", "=?utf-8?q?Bo=0ABcc:_x@evil.example?=", ENCODED_WORD_ERROR),  # an encoded word, for any mail
+    ("name", "Bo =?utf-8?b?Qm8NCkJjYzogeEBldmlsLmV4YW1wbGU=?=", ENCODED_WORD_ERROR),
     ("name", "Bo \U0001f98a", None),
     ("name", "Zoe\u0301 Cafe\u0301", None),
     ("name", "<script>alert(1)</script>", None),
@@ -815,6 +818,7 @@ BAD_INPUT = [
     ("email", "b\u202eo@example.com", INVALID_EMAIL),
     ("email", "<script>alert(1)</script>@example.com", INVALID_EMAIL),
     ("email", "\U0001f98a@example.com", INVALID_EMAIL),  # the local part must be ASCII
+    ("email", "=?utf-8?q?bo=0A?=@example.com", ENCODED_WORD_ERROR),
     ("email", "bo.reader+blog@example.com", None),
     ("body", "B" * 5001, "Keep it under 5000 characters."),
     ("body", "B" * 5000, None),

@@ -1,5 +1,6 @@
 """The contact form, its spam defences, the mail outbox over a real local SMTP server, and the admins' inbox."""
 
+import base64
 import email
 import email.policy
 import html
@@ -305,6 +306,94 @@ def test_unusual_line_breaks_in_the_name_never_add_headers_or_recipients(mail_ap
         assert "\n" not in mail["Subject"] and "\r" not in mail["Subject"]
     if response.status_code == 200:
         assert "name" in field_errors(response) and messages_in(app) == []
+
+
+# --- no input can add a header -------------------------------------------------------------------------------
+
+Q_WORD = "=?utf-8?q?a=0ABcc:_x@evil.example?="
+B_WORD = "=?utf-8?b?" + base64.b64encode(b"a\r\nBcc: x@evil.example").decode() + "?="
+ENCODED_WORD_ERROR = "Remove \u201c=?\u201d and \u201c?=\u201d from this field: mail programs read them as code."
+MAIL_HEADERS = {"from", "to", "subject", "date", "message-id", "content-type", "content-transfer-encoding",
+                "mime-version"}
+
+
+def header_lines(envelope) -> list[str]:
+    """The raw header lines as they arrived, folded lines and all."""
+    head = envelope.content.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    return head.split("\r\n")
+
+
+def assert_only_our_headers(envelope, mail, expected: set[str]) -> None:
+    assert envelope.rcpt_tos == ["owner@example.com"]
+    assert {key.lower() for key in mail.keys()} == expected
+    assert len(mail.keys()) == len(expected)  # none of them twice
+    for line in header_lines(envelope):
+        name = line.split(":", 1)[0].lower()
+        assert line[:1] in (" ", "\t") or name in expected, line  # a new line either continues one or is ours
+    assert "\n" not in mail["Subject"] and "\r" not in mail["Subject"]
+    assert "Bcc" not in mail and "Cc" not in mail
+
+
+@pytest.mark.parametrize(("fields", "field"), [
+    ({"name": Q_WORD}, "name"),
+    ({"name": B_WORD}, "name"),
+    ({"name": f"Vera {Q_WORD} Visitor"}, "name"),
+    ({"email": "=?utf-8?q?a=0A?=@example.com"}, "email"),
+], ids=["q-encoded-name", "b-encoded-name", "encoded-word-inside-name", "encoded-word-email"])
+def test_an_encoded_word_in_a_one_line_field_is_a_form_error_with_the_text_kept(mail_app, smtp, fields, field):
+    app = mail_app(CONTACT_RECIPIENT="owner@example.com")
+    smtp.start()
+    posted = {"name": "Vera Visitor", "email": "vera@example.com", "message": MESSAGE, **fields}
+    response = send(app.test_client(), **posted)
+
+    assert response.status_code == 200
+    assert form_error(response) == FIX_FIELDS
+    assert html.unescape(field_errors(response)[field]) == ENCODED_WORD_ERROR
+    assert kept(response) == posted
+    assert messages_in(app) == [] and outbox_of(app) == [] and smtp.received == []
+
+
+@pytest.mark.parametrize("name", [
+    "Zoë Visitor", "山田 太郎", "Ølstykke Ærø Ünal", "Zoë " * 24 + "Zoë", "Vera " + "v" * 94,
+    "Vera = ? Visitor?=", "Wiki:Bcc: x@evil.example",
+], ids=["latin", "cjk", "nordic", "long-non-ascii", "long-ascii", "near-encoded-word", "colons"])
+def test_a_name_reaches_the_subject_exactly_and_on_one_line(mail_app, smtp, name):
+    app = mail_app(CONTACT_RECIPIENT="owner@example.com")
+    smtp.start()
+    assert send(app.test_client(), name=name).headers["Location"] == "/contact/thanks"
+
+    [envelope] = smtp.received
+    [mail] = smtp.messages
+    assert_only_our_headers(envelope, mail, MAIL_HEADERS | {"reply-to"})
+    assert mail["Subject"] == f"Contact form: message from {name}"
+    assert all(len(line) <= 998 for line in header_lines(envelope))
+
+
+@pytest.mark.parametrize(("subject", "shown"), [
+    (f"Contact form: message from {Q_WORD}", f"Contact form: message from {Q_WORD}"),  # shown as typed
+    (f"Contact form: message from {B_WORD}", f"Contact form: message from {B_WORD}"),
+    ("Contact form: message from a\r\nBcc: x@evil.example", "Contact form: message from a Bcc: x@evil.example"),
+    ("Contact form: message from a\u2028Bcc: x@evil.example", "Contact form: message from a Bcc: x@evil.example"),
+    ("Contact form: message from a\x85Bcc: x@evil.example", "Contact form: message from a Bcc: x@evil.example"),
+    ("Contact form: message from a\x0b\x1fBcc: x@evil.example", "Contact form: message from a Bcc: x@evil.example"),
+    ("Zoë " * 40 + Q_WORD, "Zoë " * 40 + Q_WORD),
+], ids=["q-encoded", "b-encoded", "crlf", "u2028", "nel", "vt-us", "long-folded"])
+def test_no_subject_or_reply_to_stored_in_the_outbox_can_add_a_header(mail_app, smtp, subject, shown):
+    """Mails are built safely whatever is in the row: rows queued by older code, or another caller."""
+    app = mail_app()
+    with app.app_context():
+        for reply_to in (f"{Q_WORD}@example.com", "vera@example.com\r\nBcc: x@evil.example", "vera@example.com"):
+            db.session.add(OutboxMail(to_addresses="owner@example.com", subject=subject, body="Hello",
+                                      reply_to=reply_to))
+        db.session.commit()
+    smtp.start()
+    assert "Sent 3," in send_queued(app).output
+
+    for envelope, mail, reply_to in zip(smtp.received, smtp.messages, [None, None, "vera@example.com"], strict=True):
+        assert_only_our_headers(envelope, mail, MAIL_HEADERS | ({"reply-to"} if reply_to else set()))
+        assert mail["Subject"] == shown
+        if reply_to:
+            assert [a.addr_spec for a in mail["Reply-To"].addresses] == [reply_to]
 
 
 def test_mails_go_to_the_active_admins_when_no_recipient_is_configured(mail_app, smtp):
@@ -795,3 +884,16 @@ def test_a_long_list_of_recipients_never_loses_the_message(mail_app, smtp):
     assert response.status_code == 302 and response.headers["Location"] == "/contact/thanks"
     assert [m["message"] for m in messages_in(app)] == [MESSAGE]
     assert sorted(smtp.received[0].rcpt_tos) == recipients
+
+
+def test_the_mails_inbox_link_is_on_site_url_whatever_host_the_visitor_used(mail_app, smtp):
+    app = mail_app(CONTACT_RECIPIENT="owner@example.com", SITE_URL="https://blog.example.com")
+    smtp.start()
+    client = app.test_client()
+    host = {"Host": "127.0.0.1:8000"}  # trusted (a health check's host), but not the site's address
+    page = client.get("/contact", headers=host)
+    response = client.post("/contact", headers=host, data={"token": token_of(page), "name": "Vera Visitor",
+                                                           "email": "vera@example.com", "message": MESSAGE})
+    assert response.headers["Location"] == "/contact/thanks"
+    content = smtp.messages[0].get_content()
+    assert re.findall(r"https?://\S+", content) == ["https://blog.example.com/admin/messages"]

@@ -11,6 +11,8 @@ import pytest
 from blog import create_app
 from blog.config import env_bool
 
+from .conftest import BASE_CONFIG, Content
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -120,3 +122,75 @@ def test_wsgi_exposes_the_app_when_configured(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "blog"
+
+
+# --- the Host header -----------------------------------------------------------------------------------------
+
+FOREIGN_HOSTS = ["evil.example", "evil.example:8000", "blog.example.com.evil.example", "localhost.evil.example",
+                 "evil.example/<b>x</b>"]
+EVERY_KIND_OF_PAGE = ["/", "/posts/hello", "/feed.atom", "/posts/hello/comments.atom", "/sitemap.xml",
+                      "/robots.txt", "/contact", "/login", "/missing", "/static/css/site.css"]
+
+
+@pytest.mark.parametrize("site_url", [None, "https://blog.example.com"], ids=["no-site-url", "site-url"])
+def test_a_foreign_host_is_a_400_on_every_page_and_never_reaches_a_link(make_app, site_url):
+    app = make_app(SITE_URL=site_url, WTF_CSRF_ENABLED=True)
+    Content(app).post("Hello")
+    client = app.test_client()
+    for host in FOREIGN_HOSTS:
+        for path in EVERY_KIND_OF_PAGE:
+            response = client.get(path, headers={"Host": host})
+            page = response.get_data(as_text=True)
+            assert response.status_code == 400, (host, path)
+            assert "<h1>Bad request</h1>" in page and "This site is not served at the address" in page
+            assert "evil" not in page and "Set-Cookie" not in response.headers
+        # a POST too, with CSRF on: the Host is refused before the form is read
+        response = client.post("/login", data={"email": "a@example.com", "password": "x"}, headers={"Host": host})
+        assert response.status_code == 400 and "This site is not served" in response.get_data(as_text=True)
+
+
+def test_the_site_url_host_and_local_hosts_are_served(make_app):
+    app = make_app(SITE_URL="https://blog.example.com")
+    client = app.test_client()
+    for host in ["blog.example.com", "localhost", "localhost:5000", "127.0.0.1", "127.0.0.1:8000"]:
+        response = client.get("/", headers={"Host": host})
+        assert response.status_code == 200 and "Notes from the test suite" in response.get_data(as_text=True), host
+
+
+def test_trusted_hosts_from_the_environment_add_to_the_site_url_and_local_hosts(monkeypatch, tmp_path):
+    monkeypatch.setenv("TRUSTED_HOSTS", "www.example.com, Alias.Example ,")
+    monkeypatch.setenv("SITE_URL", "https://blog.example.com")
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/hosts.sqlite3"})
+    with app.app_context():
+        from blog.extensions import db
+
+        db.create_all()
+    client = app.test_client()
+    for host, status in [("www.example.com", 200), ("alias.example", 200), ("blog.example.com", 200),
+                         ("127.0.0.1", 200), ("other.example.com", 400)]:
+        assert client.get("/robots.txt", headers={"Host": host}).status_code == status, host
+
+
+def test_without_site_url_only_local_hosts_are_served(make_app):
+    client = make_app().test_client()
+    assert client.get("/robots.txt", headers={"Host": "127.0.0.1:5000"}).status_code == 200
+    assert client.get("/robots.txt", headers={"Host": "blog.example.com"}).status_code == 400
+
+
+def test_with_site_url_every_absolute_url_is_on_it_whatever_the_trusted_host(make_app):
+    app = make_app(SITE_URL="https://blog.example.com")
+    Content(app).post("Hello", "Plain words.", tags=["Travel"])
+    client = app.test_client()
+    found = []
+    for path in ["/", "/posts/hello", "/tags/travel", "/feed.atom", "/posts/hello/comments.atom", "/sitemap.xml",
+                 "/robots.txt", "/contact"]:
+        response = client.get(path, headers={"Host": "127.0.0.1:8000"})
+        assert response.status_code == 200, path
+        body = response.get_data(as_text=True)
+        assert "127.0.0.1" not in body and "localhost" not in body, path
+        found += re.findall(r"(?:https?://|tag:)[^\s\"'<>]+", body)
+    assert len(found) > 20
+    for url in found:
+        assert url.startswith(("https://blog.example.com/", "tag:blog.example.com,", "http://www.w3.org/",
+                               "http://www.sitemaps.org/", "https://schema.org",
+                               "https://example.com).")), url  # the comment form's Markdown help

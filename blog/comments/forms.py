@@ -6,7 +6,7 @@ from wtforms import EmailField, HiddenField, SelectField, StringField, SubmitFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
-from ..forms import INVALID_EMAIL, NoControlCharacters, parse_id, strip_text
+from ..forms import INVALID_EMAIL, NoControlCharacters, NoEncodedWords, parse_id, strip_text
 from ..public_forms import PublicForm
 
 MAX_COMMENT_LENGTH = 5000
@@ -16,11 +16,12 @@ class CommentForm(PublicForm):
     form_name = "comment"
 
     name = StringField(_l("Name"), filters=[strip_text],
-                       validators=[DataRequired(_l("Enter your name.")), Length(max=80), NoControlCharacters()])
+                       validators=[DataRequired(_l("Enter your name.")), Length(max=80), NoControlCharacters(),
+                                   NoEncodedWords()])
     email = EmailField(_l("Email"), filters=[strip_text],
                        description=_l("Never shown publicly."),
                        validators=[DataRequired(_l("Enter your email.")), Length(max=254),
-                                   Email(INVALID_EMAIL, allow_smtputf8=False)])
+                                   Email(INVALID_EMAIL, allow_smtputf8=False), NoEncodedWords()])
     body = TextAreaField(_l("Comment"), filters=[strip_text],
                          description=_l("Plain text with a little Markdown: *emphasis*, `code`, > quotes, "
                                         "lists and [links](https://example.com)."),

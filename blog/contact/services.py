@@ -2,13 +2,14 @@
 
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..mail import queue_mail
 from ..models import ContactMessage, OutboxMail, User, utcnow
+from ..templating import absolute_url
 
 DUPLICATE_WINDOW = timedelta(hours=1)
 
@@ -39,7 +40,7 @@ def store_message(*, name: str | None, email: str, message: str, client_address:
         body = _("%(sender)s wrote through the contact form of %(site)s:", sender=sender,
                  site=current_app.config["SITE_NAME"]) + "\n\n" + message + "\n\n-- \n" + _(
             "Reply to this mail to answer. The message is also in your inbox: %(url)s",
-            url=url_for("contact.inbox", _external=True))
+            url=absolute_url("contact.inbox"))
         mail = queue_mail(to, _("Contact form: message from %(name)s", name=name or email), body,
                           reply_to=email, contact_message=contact)
     return contact, mail
