@@ -77,7 +77,7 @@ def gunicorn(tmp_path):
     database = f"sqlite:///{tmp_path}/blog.sqlite3"
     migrate_database(database)
     port = free_port()
-    env = {**os.environ, "SECRET_KEY": "slow-client-test", "DATABASE_URL": database, "TRUSTED_PROXIES": "1",
+    env = {**os.environ, "SECRET_KEY": "slow-client-test-" * 3, "DATABASE_URL": database, "TRUSTED_PROXIES": "1",
            "SITE_TAGLINE": HOME_PAGE_TEXT, "HOME": str(tmp_path)}
     env.pop("SITE_URL", None)
     env.pop("TRUSTED_HOSTS", None)
