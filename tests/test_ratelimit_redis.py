@@ -44,7 +44,7 @@ def two_servers(tmp_path):
     processes = []
 
     def start(storage_uri: str) -> list[str]:
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/shared.sqlite3", "SECRET_KEY": "shared-secret",
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/shared.sqlite3", "SECRET_KEY": "shared-secret-" * 3,
                "RATELIMIT_STORAGE_URI": storage_uri, "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
         for args in (["db", "upgrade"], ["create-author", "kai@example.com", "--name", "Kai", "--password",
                                          "right password"]):

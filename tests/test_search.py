@@ -112,7 +112,7 @@ def test_a_scheduled_post_is_found_once_live_without_reindexing(app, client, con
 @pytest.mark.parametrize("query", [
     '"', '""', "'", "*", "**", "-", "NEAR(a b)", "a NEAR b", "AND", "OR NOT", "(", ")", "((migration",
     'title:migration', "migration*", "^migration", "migr:*", "a & b | !c", "<->", "x" * 1000,
-    " ".join(["migration"] * 300), "😀", "%", "_", "\\", "' OR 1=1 --", "{}", "[]",
+    " ".join(["migration"] * 300), "\x00", "😀", "%", "_", "\\", "' OR 1=1 --", "{}", "[]",
 ])
 def test_hostile_queries_never_break_the_page(client, fixture_posts, query):
     response = client.get("/search", query_string={"q": query})
