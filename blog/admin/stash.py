@@ -78,7 +78,7 @@ def restore_typed_text(token: str, post: Post | None) -> dict[str, str] | None:
     except BadSignature:
         return None
     stash = db.session.get(EditorStash, stash_id) if isinstance(stash_id, str) else None
-    if stash is None or stash.post_id != (post.id if post else None):
+    if stash is None or stash.post_id != (post.id if post else None) or stash.created_at < utcnow() - lifetime():
         return None
     if stash.user_id is not None and stash.user_id != current_user.id:
         return None
