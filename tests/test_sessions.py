@@ -330,6 +330,26 @@ def test_kept_text_goes_back_only_to_the_account_that_typed_it(ada):
     assert "Ada&#39;s Secret Draft" in text(laptop.get(back_to))
 
 
+def test_a_session_started_from_the_remember_me_cookie_keeps_text_for_its_own_account_only(ada):
+    laptop = device(ada)
+    log_in(laptop, remember="y")
+    restarted = device(ada)  # the browser was restarted: only the remember-me cookie is left
+    restarted.set_cookie("remember_token", laptop.get_cookie("remember_token").value)
+    assert logged_in(restarted)
+    age_sessions(ada, last_seen_at=timedelta(days=15))
+    assert_sent_to_login_with_the_text_kept(write(restarted))
+    with ada.app_context():
+        assert db.session.scalars(select(EditorStash.user_id)).all() == [db.session.scalar(select(User.id))]
+
+
+def test_signing_out_this_device_from_the_list_logs_out(ada):
+    laptop = device(ada)
+    log_in(laptop)
+    response = laptop.post(f"/admin/account/sessions/{session_rows(ada)[0].id}/sign-out")
+    assert response.headers["Location"] == "/" and "You have logged out." in text(laptop.get("/"))
+    assert not logged_in(laptop) and session_rows(ada) == []
+
+
 def test_with_csrf_on_a_lost_session_cookie_keeps_the_text_for_an_author_who_may_edit(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     Content(app).author()

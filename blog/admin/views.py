@@ -1,6 +1,6 @@
 """Dashboard pages: request handling only; writing rules live in posts/services.py."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, ngettext, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
@@ -211,6 +211,7 @@ def sign_out_session(session_id: int):
         db.session.commit()
         if session_id == user.device_session_id:
             logout_user()
+            session.pop(sessions.AUTHOR_KEY, None)
             flash(_("You have logged out."))
             return redirect(url_for("posts.home"))
         flash(_("That session has ended: the device is signed out."))

@@ -96,6 +96,8 @@ def user_for_token(token: str) -> User | None:
         with db.engine.begin() as connection:
             connection.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
     user.device_session_token, user.device_session_id = token, row.id
+    if session.get(AUTHOR_KEY) != user.id:  # a session started from the remember-me cookie
+        session[AUTHOR_KEY] = user.id
     return user
 
 
