@@ -117,6 +117,12 @@ def end_session(user: User, session_id: int) -> UserSession | None:
     return row
 
 
+def end_this_session(user: User) -> None:
+    """Log out: only the session this request runs in ends."""
+    db.session.execute(delete(UserSession).where(UserSession.id == user.device_session_id))
+    security_event("logout", user.email)
+
+
 def end_other_sessions(user: User, reason: str) -> int:
     """End every session of the author but the one this request runs in."""
     query = delete(UserSession).where(UserSession.user_id == user.id)

@@ -6,16 +6,16 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
 from ..extensions import db, limiter
-from ..models import User, UserSession
+from ..models import User
 from ..ratelimit import rerender_on_breach
 from ..security import security_event
 from . import bp
 from .forms import LoginForm
-from .sessions import AUTHOR_KEY, complete_login
+from .sessions import AUTHOR_KEY, complete_login, end_this_session
 
 # Checked against when the email is unknown, so both failures take the same time.
 _DUMMY_HASH = "scrypt:32768:8:1$dummysaltvalue00$" + "0" * 128
@@ -79,10 +79,8 @@ def login():
 @login_required
 def logout():
     # CSRFProtect has checked the token. Only this device's session ends; the author's others go on.
-    user = current_user._get_current_object()
-    db.session.execute(delete(UserSession).where(UserSession.id == user.device_session_id))
+    end_this_session(current_user._get_current_object())
     db.session.commit()
-    security_event("logout", user.email)
     logout_user()
     session.pop(AUTHOR_KEY, None)
     flash(_("You have logged out."))
