@@ -7,7 +7,8 @@ import sys
 from flask import Flask, abort, current_app, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -44,12 +45,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Flask-Limiter keeps its storage on the module-level object: bind it to this app's settings.
     limiter.init_app(app)
 
-    from . import models  # noqa: F401  (registers the models with the metadata)
-    from .models import User
+    from . import (
+        models,  # noqa: F401  (registers the models with the metadata)
+        security,
+    )
+    from .auth.sessions import user_for_token
 
-    @login_manager.user_loader
-    def load_user(session_token: str):
-        return db.session.scalar(select(User).where(User.session_token == session_token, User.active.is_(True)))
+    security.init_app(app)
+    login_manager.user_loader(user_for_token)
 
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
@@ -141,7 +144,19 @@ def set_security_headers(response):
 
 
 def register_error_handlers(app: Flask) -> None:
+    from .admin.stash import keep_typed_text
     from .posts.queries import redirect_for_path
+    from .security import security_event
+
+    @app.errorhandler(CSRFError)
+    def csrf_rejected(error):
+        email = current_user.email if current_user.is_authenticated else None
+        security_event("csrf_rejected", email, path=request.path, reason=error.description)
+        # The editor's text must survive a session that ended while the author typed.
+        kept = keep_typed_text()
+        if kept is not None:
+            return kept
+        return render_template("errors/error.html", error=error), error.code
 
     @app.errorhandler(404)
     def not_found(error):

@@ -1,6 +1,7 @@
 """Settings: each one read from the environment variable of the same name, with laptop defaults."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -76,6 +77,9 @@ def load_config(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_RATE_LIMIT": env_str("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "LOGIN_ACCOUNT_RATE_LIMIT": env_str("LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute"),
+        "SESSION_IDLE_DAYS": env_int("SESSION_IDLE_DAYS", 14),
+        "SESSION_MAX_DAYS": env_int("SESSION_MAX_DAYS", 60),
+        "EDITOR_STASH_HOURS": env_int("EDITOR_STASH_HOURS", 24),
         "COMMENT_MODERATION": env_str("COMMENT_MODERATION", "first-time"),
         "COMMENT_MAX_LINKS": env_int("COMMENT_MAX_LINKS", 2),
         "COMMENT_MAX_DEPTH": env_int("COMMENT_MAX_DEPTH", 4),
@@ -133,12 +137,16 @@ def derive_settings(config) -> None:
         raise ValueError("COMMENT_MODERATION must be first-time, all or none")
     if config["COMMENT_MAX_DEPTH"] < 1 or config["COMMENT_PAGE_SIZE"] < 1:
         raise ValueError("COMMENT_MAX_DEPTH and COMMENT_PAGE_SIZE must be at least 1")
+    if min(config["SESSION_IDLE_DAYS"], config["SESSION_MAX_DAYS"], config["EDITOR_STASH_HOURS"]) < 1:
+        raise ValueError("SESSION_IDLE_DAYS, SESSION_MAX_DAYS and EDITOR_STASH_HOURS must be at least 1")
     site_url = (config.get("SITE_URL") or "").rstrip("/") or None
     secure = bool(site_url and site_url.startswith("https://"))
     config["SITE_URL"] = site_url
     config["TRUSTED_HOSTS"] = trusted_hosts(config.get("TRUSTED_HOSTS"), site_url)
     config["PREFERRED_URL_SCHEME"] = "https" if secure else "http"
     config["SESSION_COOKIE_SECURE"] = config["REMEMBER_COOKIE_SECURE"] = secure
+    # A remember-me cookie never outlives the session it names.
+    config["REMEMBER_COOKIE_DURATION"] = timedelta(days=config["SESSION_MAX_DAYS"])
     config["BABEL_DEFAULT_LOCALE"] = config["SITE_LANGUAGE"]
     config["BABEL_DEFAULT_TIMEZONE"] = timezone
     if str(config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):

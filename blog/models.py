@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import UTC, datetime
 
@@ -36,6 +37,11 @@ def utcnow() -> datetime:
 
 def new_session_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """What the database keeps of a session token: a leaked table holds no working cookie."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class UTCDateTime(TypeDecorator):
@@ -79,17 +85,17 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(20), default="author")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Flask-Login's id for this author's sessions and remember-me cookies; a new one ends them all.
-    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     posts: Mapped[list[Post]] = relationship(back_populates="author")
 
-    def get_id(self) -> str:
-        return self.session_token
+    # Not stored: the device session this request runs in (auth/sessions.py sets both). Flask-Login's id
+    # is that session's token, so the session cookie and the remember-me cookie name one device.
+    device_session_token = None
+    device_session_id = None
 
-    def end_other_sessions(self) -> None:
-        self.session_token = new_session_token()
+    def get_id(self) -> str | None:
+        return self.device_session_token
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -107,6 +113,37 @@ class User(UserMixin, db.Model):
 
     def can_edit(self, post: Post) -> bool:
         return self.is_admin or post.author_id == self.id
+
+
+class UserSession(db.Model):
+    """One device an author is logged in on; deleting the row ends that session on every host."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Written at most every few minutes (auth/sessions.py), never once per request.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    device: Mapped[str] = mapped_column(String(60), default="")
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    user: Mapped[User] = relationship()
+
+
+class EditorStash(db.Model):
+    """What an author typed in the editor when their session had ended, kept until they log in again."""
+
+    __tablename__ = "editor_stashes"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_session_token)
+    # The account whose session ended; None when the request carried no session at all.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The post being edited; None for a new post.
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    fields: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class Tag(db.Model):

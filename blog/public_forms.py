@@ -17,6 +17,8 @@ from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import HiddenField, StringField
 
+from .security import security_event
+
 TOKEN_SALT = "public-form-token"
 
 
@@ -89,7 +91,8 @@ class PublicForm(FlaskForm):
         """(status, message) when the token is bad or the post too fast; None when it may go on."""
         try:
             self.check_token(key, min_seconds=min_seconds, max_hours=max_hours)
-        except TokenError:
+        except TokenError as error:
+            security_event("form_token_rejected", form=self.form_name, reason=str(error))
             return 400, _("This form has expired or did not come from this site. "
                           "Your text is kept below: please send it again.")
         except TooFast:

@@ -4,8 +4,10 @@ import math
 import time
 from collections.abc import Callable
 
-from flask import make_response
+from flask import make_response, request
 from flask_babel import ngettext
+
+from .security import security_event
 
 
 def retry_message(seconds: int) -> str:
@@ -17,10 +19,15 @@ def retry_message(seconds: int) -> str:
                     "Too many attempts. Please try again in %(num)d seconds.", seconds)
 
 
-def rerender_on_breach(render: Callable[[str], str]):
-    """An on_breach callback for Flask-Limiter: render(message) gives the page with the form."""
+def rerender_on_breach(render: Callable[[str], str], email_field: str | None = None):
+    """An on_breach callback for Flask-Limiter: render(message) gives the page with the form.
+
+    email_field names the form field holding an account's email (login), for the security log.
+    """
 
     def on_breach(request_limit):
+        email = request.form.get(email_field) if email_field else None
+        security_event("throttled", email, endpoint=request.endpoint, limit=str(request_limit.limit))
         seconds = max(1, math.ceil(request_limit.reset_at - time.time()))
         response = make_response(render(retry_message(seconds)), 429)
         response.headers["Retry-After"] = str(seconds)

@@ -282,4 +282,44 @@ def test_the_ids_migration_keeps_every_row_and_id_and_ids_are_never_reused(empty
     after = row_ids(engine)
     assert {t: rows for t, rows in after.items() if t != "alembic_version"} == \
         {t: rows for t, rows in before.items() if t != "alembic_version"}
+
+
+def test_per_device_sessions_migration_keeps_every_author_post_and_comment(empty_database):
+    """users.session_token is dropped by copying the users table on SQLite: nothing written may go with it."""
+    assert flask_cli(empty_database, "db", "upgrade", "7ff56a6132ec").returncode == 0
+    engine = sa.create_engine(empty_database)
+    now = "2026-11-01 10:00:00+00:00"
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO users (id, email, name, password_hash, role, active, session_token, created_at) VALUES "
+            "(1, 'ada@example.com', 'Ada', 'scrypt:x', 'author', true, 'token-one', :now), "
+            "(2, 'rita@example.com', 'Rita', 'scrypt:y', 'admin', false, 'token-two', :now)"), {"now": now})
+        conn.execute(sa.text(
+            "INSERT INTO posts (id, title, slug, body, body_html, excerpt, reading_minutes, is_draft, created_at, "
+            "updated_at, author_id, comments_open) VALUES (1, 'Kept', 'kept', 'Body', '<p>Body</p>', 'Body', 1, "
+            "false, :now, :now, 1, true), (2, 'Draft', 'draft', 'B', '<p>B</p>', 'B', 1, true, :now, :now, 2, true)"),
+            {"now": now})
+        conn.execute(sa.text("INSERT INTO post_tags (post_id, tag_id) SELECT 1, id FROM tags"))
+        conn.execute(sa.text(
+            "INSERT INTO comments (id, post_id, depth, name, email, body, body_html, status, created_at, updated_at)"
+            " VALUES (1, 1, 1, 'Vera', 'vera@example.com', 'Nice', '<p>Nice</p>', 'approved', :now, :now)"),
+            {"now": now})
+    upgrade = flask_cli(empty_database, "db", "upgrade")
+    assert upgrade.returncode == 0, upgrade.stderr
+    with engine.connect() as conn:
+        users = conn.execute(sa.text("SELECT id, email, name, role, active FROM users ORDER BY id")).all()
+        assert [tuple(row) for row in users] == [(1, "ada@example.com", "Ada", "author", True),
+                                                 (2, "rita@example.com", "Rita", "admin", False)]
+        assert conn.execute(sa.text("SELECT id, author_id, title FROM posts ORDER BY id")).all() == [
+            (1, 1, "Kept"), (2, 2, "Draft")]
+        assert conn.execute(sa.text("SELECT id, post_id, body FROM comments")).all() == [(1, 1, "Nice")]
+        columns = {column["name"] for column in sa.inspect(conn).get_columns("users")}
+        assert "session_token" not in columns
+        assert conn.execute(sa.text("SELECT count(*) FROM user_sessions")).scalar() == 0
+    downgrade = flask_cli(empty_database, "db", "downgrade", "7ff56a6132ec")
+    assert downgrade.returncode == 0, downgrade.stderr
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM posts")).scalar() == 2
+        tokens = conn.execute(sa.text("SELECT session_token FROM users")).scalars().all()
+        assert len(set(tokens)) == 2 and all(tokens)
     engine.dispose()

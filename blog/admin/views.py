@@ -1,12 +1,14 @@
 """Dashboard pages: request handling only; writing rules live in posts/services.py."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, to_user_timezone
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime, ngettext, to_user_timezone
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user, logout_user
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import MultiDict
 
+from ..auth import sessions
 from ..auth.access import admin_required
 from ..comments.queries import moderation_counts
 from ..contact.services import unread_count
@@ -15,8 +17,10 @@ from ..forms import ButtonForm
 from ..models import OutboxMail, Post, User, utcnow
 from ..paging import page_number
 from ..posts import services
+from ..security import security_event
 from . import bp
 from .forms import AccountForm, AuthorForm, PostForm, ResetPasswordForm
+from .stash import restore_typed_text
 
 
 def post_for_editing(post_id: int) -> Post:
@@ -64,7 +68,17 @@ def posts():
 
 
 def editor_form(post: Post | None) -> PostForm:
-    if request.method == "POST" or post is None:
+    if request.method == "POST":
+        return PostForm()
+    if request.args.get("stash"):
+        kept = restore_typed_text(request.args["stash"], post)
+        if kept is not None:
+            save_with = _("Update") if post is not None and post.status != "draft" else _("Publish or Save draft")
+            flash(_("Your text was kept: it is not saved yet. Press %(buttons)s to save it.", buttons=save_with))
+            return PostForm(formdata=MultiDict(kept))
+        flash(_("The text kept from your last session is no longer available: it is kept for %(hours)d hours, "
+                "for the account that typed it.", hours=current_app.config["EDITOR_STASH_HOURS"]))
+    if post is None:
         return PostForm()
     custom_excerpt = post.excerpt if post.excerpt != services.derive_excerpt(post.body_html) else ""
     publish_at = to_user_timezone(post.published_at).replace(tzinfo=None) if post.published_at else None
@@ -173,17 +187,44 @@ def account():
         else:
             user.name, user.email = form.name.data, form.email.data
             if form.new_password.data:
+                # This device's session (and its remember-me cookie) goes on; every other one ends.
                 user.set_password(form.new_password.data)
-                user.end_other_sessions()
+                security_event("password_changed", user.email)
+                sessions.end_other_sessions(user, reason="password_changed")
             db.session.commit()
-            if form.new_password.data:
-                # This session goes on with the new token (and so does this device's remember-me cookie);
-                # every other session has ended.
-                login_user(user, remember=current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-                           in request.cookies)
             flash(_("Your account is saved."))
             return redirect(url_for("admin.account"))
-    return render_template("admin/account.html", form=form)
+    return render_account(form)
+
+
+def render_account(form: AccountForm):
+    user_sessions = db.session.scalars(sessions.sessions_of(current_user)).all()
+    return render_template("admin/account.html", form=form, user_sessions=user_sessions, button=ButtonForm())
+
+
+@bp.post("/account/sessions/<int(max=2147483647):session_id>/sign-out")
+def sign_out_session(session_id: int):
+    user = current_user._get_current_object()
+    if ButtonForm().validate_on_submit():
+        if sessions.end_session(user, session_id) is None:
+            abort(404)
+        db.session.commit()
+        if session_id == user.device_session_id:
+            logout_user()
+            session.pop(sessions.AUTHOR_KEY, None)
+            flash(_("You have logged out."))
+            return redirect(url_for("posts.home"))
+        flash(_("That session has ended: the device is signed out."))
+    return redirect(url_for("admin.account"))
+
+
+@bp.post("/account/sessions/sign-out-others")
+def sign_out_other_sessions():
+    if ButtonForm().validate_on_submit():
+        ended = sessions.end_other_sessions(current_user._get_current_object(), reason="signed_out_elsewhere")
+        db.session.commit()
+        flash(ngettext("%(num)d other session has ended.", "%(num)d other sessions have ended.", ended))
+    return redirect(url_for("admin.account"))
 
 
 @bp.get("/authors")
@@ -208,6 +249,7 @@ def new_author():
             user.set_password(form.password.data)
             db.session.add(user)
             db.session.commit()
+            security_event("author_added", user.email, role=user.role, by=current_user.email)
             flash(_("Added %(name)s.", name=user.name))
             return redirect(url_for("admin.authors"))
     return render_template("admin/author_new.html", form=form)
@@ -225,8 +267,9 @@ def other_author(user_id: int) -> User:
 def deactivate_author(user_id: int):
     user = other_author(user_id)
     user.active = False
-    user.end_other_sessions()
+    sessions.end_all_sessions(user, reason="author_deactivated")
     db.session.commit()
+    security_event("author_deactivated", user.email, by=current_user.email)
     flash(_("%(name)s is deactivated and logged out everywhere.", name=user.name))
     return redirect(url_for("admin.authors"))
 
@@ -237,6 +280,7 @@ def activate_author(user_id: int):
     user = other_author(user_id)
     user.active = True
     db.session.commit()
+    security_event("author_activated", user.email, by=current_user.email)
     flash(_("%(name)s can log in again.", name=user.name))
     return redirect(url_for("admin.authors"))
 
@@ -248,8 +292,9 @@ def reset_password(user_id: int):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         user.set_password(form.password.data)
-        user.end_other_sessions()
+        sessions.end_all_sessions(user, reason="password_reset")
         db.session.commit()
+        security_event("password_reset", user.email, by=current_user.email)
         flash(_("New password set for %(name)s; their sessions have ended.", name=user.name))
         return redirect(url_for("admin.authors"))
     return render_template("admin/reset_password.html", form=form, user=user)

@@ -2,18 +2,20 @@
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
 from ..extensions import db, limiter
 from ..models import User
 from ..ratelimit import rerender_on_breach
+from ..security import security_event
 from . import bp
 from .forms import LoginForm
+from .sessions import AUTHOR_KEY, complete_login, end_this_session
 
 # Checked against when the email is unknown, so both failures take the same time.
 _DUMMY_HASH = "scrypt:32768:8:1$dummysaltvalue00$" + "0" * 128
@@ -50,9 +52,10 @@ def account_key() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], scope="login-address",
-               deduct_when=failed_attempt, on_breach=rerender_on_breach(login_throttled_page))
+               deduct_when=failed_attempt, on_breach=rerender_on_breach(login_throttled_page, email_field="email"))
 @limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], methods=["POST"], scope="login-account",
-               key_func=account_key, deduct_when=failed_attempt, on_breach=rerender_on_breach(login_throttled_page))
+               key_func=account_key, deduct_when=failed_attempt,
+               on_breach=rerender_on_breach(login_throttled_page, email_field="email"))
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("admin.dashboard"))
@@ -62,12 +65,12 @@ def login():
         user = db.session.scalar(select(User).where(func.lower(User.email) == form.email.data.lower()))
         password_ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, form.password.data)
         if user is not None and password_ok and user.is_active:
-            user.end_other_sessions()
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
+            complete_login(user, remember=form.remember.data)
             flash(_("Welcome back, %(name)s.", name=user.name))
             target = request.args.get("next")
             return redirect(target if is_safe_next(target) else url_for("admin.dashboard"))
+        reason = "unknown_email" if user is None else "bad_password" if not password_ok else "deactivated"
+        security_event("login_failed", form.email.data, reason=reason)
         error = _("The email or password is incorrect.")
     return render_login(form, error)
 
@@ -75,9 +78,10 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    # CSRFProtect has checked the token. A new session token ends this author's other sessions too.
-    current_user.end_other_sessions()
+    # CSRFProtect has checked the token. Only this device's session ends; the author's others go on.
+    end_this_session(current_user._get_current_object())
     db.session.commit()
     logout_user()
+    session.pop(AUTHOR_KEY, None)
     flash(_("You have logged out."))
     return redirect(url_for("posts.home"))
