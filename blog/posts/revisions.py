@@ -135,7 +135,9 @@ def diff_lines(current: str, revision: str) -> list[tuple[str, str]]:
 
 def diff_against_post(revision: PostRevision, post: Post) -> list[FieldDiff]:
     """What restoring the revision would change in the post's current text, field by field."""
-    fields = [(_("Title"), post.title, revision.title), (_("Tags"), joined_tags(tag.name for tag in post.tags),
-                                                         revision.tags),
+    current_tags = sorted((tag.name for tag in post.tags), key=str.lower)
+    revision_tags = sorted(revision.tag_names, key=str.lower)  # the same tags in another order are no change
+    fields = [(_("Title"), post.title, revision.title),
+              (_("Tags"), joined_tags(current_tags), joined_tags(revision_tags)),
               (_("Excerpt"), post.excerpt, revision.excerpt), (_("Body"), post.body, revision.body)]
     return [FieldDiff(label, diff_lines(current, old)) for label, current, old in fields if current != old]
