@@ -69,4 +69,5 @@
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") { save(true); }
   });
+  window.addEventListener("pagehide", function () { save(true); });
 })();
