@@ -216,6 +216,13 @@ def test_first_autosave_of_a_new_post_creates_one_draft_that_later_saves_reuse(a
     assert field_value(text(writer.post(f"/admin/posts/{post_id}/autosave/restore")), "body") == "So far, so good."
     assert writer.get("/posts/half-written").status_code == 404  # a draft: readers don't see it
 
+    # Its address comes from the title it has when it is saved, not the half-typed one the autosave saw.
+    write(writer, title="Fully Written", body="So far, so good.", slug="half-written", button="publish",
+          post_id=post_id)  # the editor, opened again, shows the draft's slug
+    assert stored_post(app, post_id)["slug"] == "fully-written"
+    write(writer, title="Fully Written, Renamed", body="So far, so good.", button="update", post_id=post_id)
+    assert stored_post(app, post_id)["slug"] == "fully-written"  # a saved post keeps its address
+
 
 def test_autosave_without_a_title_yet_keeps_the_body(app, writer):
     response = autosave(writer, title="", body="A first line before any title.")

@@ -130,7 +130,10 @@ def save(post: Post | None, form: PostForm, action: str, requested_slug: str):
         db.session.add(post)
     services.fill_post(post, title=form.title.data, body=form.body.data, excerpt=form.excerpt.data,
                        tag_names=form.tag_names())
-    if requested_slug:
+    if post.id is not None and requested_slug in ("", post.slug) and revisions.only_autosaved(post.id):
+        # The autosave that created this draft took the slug from a half-typed title: take it from the title now.
+        services.change_slug(post, services.unique_slug(form.title.data, post.id))
+    elif requested_slug:
         services.change_slug(post, requested_slug)
     if action == "publish":
         services.publish(post, form.publish_at_utc())
@@ -154,15 +157,15 @@ def save(post: Post | None, form: PostForm, action: str, requested_slug: str):
 
 @bp.post("/posts/autosave")
 def autosave_new_post():
-    return autosave(None)
+    return store_autosave(None)
 
 
 @bp.post("/posts/<int(max=2147483647):post_id>/autosave")
 def autosave_post(post_id: int):
-    return autosave(post_for_editing(post_id))
+    return store_autosave(post_for_editing(post_id))
 
 
-def autosave(post: Post | None):
+def store_autosave(post: Post | None):
     """The editor's script saving unsaved text: JSON for the script, the live post untouched."""
     form = AutosaveForm()
     if not form.validate_on_submit():

@@ -60,6 +60,12 @@ def own_autosave(post_id: int, author_id: int) -> PostRevision | None:
         PostRevision.kind == RevisionKind.AUTOSAVE))
 
 
+def only_autosaved(post_id: int) -> bool:
+    """True for a post the editor's autosave created and nobody has saved yet."""
+    kinds = set(db.session.scalars(select(PostRevision.kind).where(PostRevision.post_id == post_id).distinct()))
+    return kinds == {RevisionKind.AUTOSAVE}
+
+
 def pending_autosave(post: Post, author_id: int) -> PostRevision | None:
     """This author's autosave of the post when it is newer than the post: text they have not saved yet."""
     autosave = own_autosave(post.id, author_id)
