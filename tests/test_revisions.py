@@ -5,6 +5,7 @@
 import html
 import re
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
@@ -338,3 +339,17 @@ def test_the_migration_gives_every_existing_post_a_first_revision_and_loses_noth
         assert conn.execute(sa.text("SELECT title, body FROM posts ORDER BY id")).all() == [
             ("Post 1", "Body 1 ✓"), ("Post 2", "Body 2 ✓")]
     engine.dispose()
+
+
+def test_autosave_interval_reaches_the_editor_and_settings_below_1_are_refused(make_app, monkeypatch):
+    app = make_app(AUTOSAVE_SECONDS=7)
+    Content(app).author()
+    client = app.test_client()
+    log_in(client)
+    assert 'data-autosave-seconds="7"' in text(client.get("/admin/posts/new"))
+    assert 'src="/static/js/autosave.js" defer' in text(client.get("/admin/posts/new"))
+    for name in ("REVISIONS_KEEP", "AUTOSAVE_SECONDS"):
+        monkeypatch.setenv(name, "0")
+        with pytest.raises(ValueError, match="REVISIONS_KEEP and AUTOSAVE_SECONDS must be at least 1"):
+            make_app()
+        monkeypatch.delenv(name)
