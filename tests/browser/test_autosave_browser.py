@@ -86,3 +86,20 @@ def test_leaving_the_editor_keeps_a_copy_without_waiting_for_the_timer(logged_in
     page.get_by_role("button", name="Discard").click()
     assert page.get_by_text("Discarded the unsaved changes.").is_visible()
     assert page.get_by_text("You have unsaved changes from").count() == 0
+
+
+def test_a_button_pressed_during_the_first_autosave_acts_on_the_draft_it_creates(page, quick_autosave_site):
+    site = quick_autosave_site
+    log_in_as_author(page, site)
+    held = []
+    page.route("**/admin/posts/autosave", lambda route: held.append(route))  # held until the button is pressed
+    page.goto(site + "/admin/posts/new")
+    with page.expect_request("**/admin/posts/autosave"):
+        page.get_by_label("Title").fill("Pressed Mid Autosave")
+        page.get_by_label("Body").fill("Saved once, not twice.")
+    page.get_by_role("button", name="Save draft").click()
+    held[0].continue_()
+    page.get_by_text("Draft saved.").wait_for()  # the button's save, sent once the autosave made the draft
+    assert re.fullmatch(re.escape(site) + r"/admin/posts/\d+/edit", page.url)
+    page.goto(site + "/admin/posts")
+    assert page.get_by_role("link", name="Pressed Mid Autosave", exact=True).count() == 1

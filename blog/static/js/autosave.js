@@ -9,7 +9,7 @@
   var seconds = parseInt(form.dataset.autosaveSeconds, 10) || 30;
   var changed = false;
   var timer = null;
-  var saving = false;
+  var saving = null;  // the autosave request on its way, if any
 
   function say(text) {
     if (status) { status.textContent = text; }
@@ -29,8 +29,7 @@
     if (!changed) { return; }
     if (saving) { schedule(); return; }  // a new post must not be created twice by overlapping saves
     changed = false;
-    saving = true;
-    window.fetch(form.dataset.autosaveUrl, {
+    saving = window.fetch(form.dataset.autosaveUrl, {
       method: "POST",
       body: new FormData(form),
       credentials: "same-origin",
@@ -53,7 +52,7 @@
       changed = true;
       say("Could not keep a copy of your changes just now; they are still here in the editor.");
     }).then(function () {
-      saving = false;
+      saving = null;
     });
   }
 
@@ -61,7 +60,14 @@
     changed = true;
     schedule();
   });
-  form.addEventListener("submit", function () {
+  form.addEventListener("submit", function (event) {
+    if (saving) {
+      // Wait for it: the first autosave of a new post creates the draft this button must act on.
+      event.preventDefault();
+      var button = event.submitter;
+      saving.then(function () { form.requestSubmit(button); });
+      return;
+    }
     // The author saves (or previews) the text now: nothing is left for the autosave to keep.
     changed = false;
     if (timer) { window.clearTimeout(timer); timer = null; }
