@@ -62,6 +62,8 @@ def load_config(instance_path: str) -> dict:
         "SITE_LANGUAGE": env_str("SITE_LANGUAGE", "en"),
         "POSTS_PER_PAGE": env_int("POSTS_PER_PAGE", 10),
         "MAX_CONTENT_LENGTH": env_int("MAX_CONTENT_LENGTH", 1024 * 1024),
+        "REVISIONS_KEEP": env_int("REVISIONS_KEEP", 50),
+        "AUTOSAVE_SECONDS": env_int("AUTOSAVE_SECONDS", 30),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
@@ -139,6 +141,8 @@ def derive_settings(config) -> None:
         raise ValueError("COMMENT_MAX_DEPTH and COMMENT_PAGE_SIZE must be at least 1")
     if min(config["SESSION_IDLE_DAYS"], config["SESSION_MAX_DAYS"], config["EDITOR_STASH_HOURS"]) < 1:
         raise ValueError("SESSION_IDLE_DAYS, SESSION_MAX_DAYS and EDITOR_STASH_HOURS must be at least 1")
+    if config["REVISIONS_KEEP"] < 1 or config["AUTOSAVE_SECONDS"] < 1:
+        raise ValueError("REVISIONS_KEEP and AUTOSAVE_SECONDS must be at least 1")
     site_url = (config.get("SITE_URL") or "").rstrip("/") or None
     secure = bool(site_url and site_url.startswith("https://"))
     config["SITE_URL"] = site_url

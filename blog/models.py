@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -209,6 +210,36 @@ class Post(db.Model):
         self.body = markdown_text
         self.body_html = render_markdown(markdown_text)
         self.reading_minutes = reading_minutes(markdown_text)
+
+
+class RevisionKind(StrEnum):
+    SAVED = "saved"  # Save draft, Publish, Update or Unpublish in the editor
+    AUTOSAVE = "autosave"  # the editor's own copy of unsaved text: one per post and author, never live
+    RESTORED = "restored"  # an older revision copied back into the post
+
+
+class PostRevision(db.Model):
+    """A copy of a post's text as it was saved (or autosaved) at one time, by one author."""
+
+    __tablename__ = "post_revisions"
+    __table_args__ = (Index("ix_post_revisions_post_id_created_at", "post_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20), default=RevisionKind.SAVED)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    excerpt: Mapped[str] = mapped_column(String(300))
+    # Tag names joined with ", " (names never hold a comma: the editor splits on them).
+    tags: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User | None] = relationship()
+
+    @property
+    def tag_names(self) -> list[str]:
+        return [name.strip() for name in self.tags.split(",") if name.strip()]
 
 
 class Comment(db.Model):

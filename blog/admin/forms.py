@@ -22,6 +22,16 @@ def new_password_validators():
                               max=MAX_PASSWORD_LENGTH))]
 
 
+def split_tag_names(text: str | None) -> list[str]:
+    seen, names = set(), []
+    for name in (text or "").split(","):
+        name = " ".join(name.split())
+        if name and name.lower() not in seen:
+            seen.add(name.lower())
+            names.append(name)
+    return names
+
+
 class PostForm(FlaskForm):
     title = StringField(_l("Title"), filters=[strip_text],
                         validators=[DataRequired(_l("Give the post a title.")), Length(max=200), NoControlCharacters()])
@@ -54,13 +64,7 @@ class PostForm(FlaskForm):
             raise ValidationError(_l("Choose a year between 1970 and 2999."))
 
     def tag_names(self) -> list[str]:
-        seen, names = set(), []
-        for name in (self.tags.data or "").split(","):
-            name = " ".join(name.split())
-            if name and name.lower() not in seen:
-                seen.add(name.lower())
-                names.append(name)
-        return names
+        return split_tag_names(self.tags.data)
 
     def publish_at_utc(self) -> datetime | None:
         """The "Publish at" time, typed in the site's time zone, as an aware datetime."""
@@ -74,6 +78,25 @@ class PostForm(FlaskForm):
             if getattr(self, name).data:
                 return name
         return "save_draft"
+
+
+class AutosaveForm(FlaskForm):
+    """The editor's text as the autosave sends it: like PostForm, but half-written (no title yet) is fine."""
+
+    title = StringField(filters=[strip_text], validators=[Length(max=200), NoControlCharacters()])
+    body = TextAreaField(validators=[Length(max=200_000), NoControlCharacters(multiline=True)])
+    excerpt = TextAreaField(filters=[strip_text], validators=[Length(max=300), NoControlCharacters(multiline=True)])
+    tags = StringField(filters=[strip_text], validators=[Length(max=500), NoControlCharacters()])
+
+    def validate_body(self, field):
+        if not (field.data or "").strip() and not self.title.data:
+            raise ValidationError(_l("Nothing to save yet."))
+
+    def validate_tags(self, field):
+        PostForm.validate_tags(self, field)
+
+    def tag_names(self) -> list[str]:
+        return split_tag_names(self.tags.data)
 
 
 class AccountForm(FlaskForm):

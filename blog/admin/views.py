@@ -1,6 +1,6 @@
 """Dashboard pages: request handling only; writing rules live in posts/services.py."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, ngettext, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
@@ -14,12 +14,12 @@ from ..comments.queries import moderation_counts
 from ..contact.services import unread_count
 from ..extensions import db
 from ..forms import ButtonForm
-from ..models import OutboxMail, Post, User, utcnow
+from ..models import OutboxMail, Post, PostRevision, User, utcnow
 from ..paging import page_number
-from ..posts import services
+from ..posts import revisions, services
 from ..security import security_event
 from . import bp
-from .forms import AccountForm, AuthorForm, PostForm, ResetPasswordForm
+from .forms import AccountForm, AuthorForm, AutosaveForm, PostForm, ResetPasswordForm
 from .stash import restore_typed_text
 
 
@@ -81,9 +81,13 @@ def editor_form(post: Post | None) -> PostForm:
     if post is None:
         return PostForm()
     custom_excerpt = post.excerpt if post.excerpt != services.derive_excerpt(post.body_html) else ""
-    publish_at = to_user_timezone(post.published_at).replace(tzinfo=None) if post.published_at else None
     return PostForm(title=post.title, body=post.body, excerpt=custom_excerpt,
-                    tags=", ".join(tag.name for tag in post.tags), slug=post.slug, publish_at=publish_at)
+                    tags=", ".join(tag.name for tag in post.tags), slug=post.slug, publish_at=local_publish_at(post))
+
+
+def local_publish_at(post: Post):
+    """The post's publishing time as the editor's "Publish at" field shows it: naive, in the site's zone."""
+    return to_user_timezone(post.published_at).replace(tzinfo=None) if post.published_at else None
 
 
 def chosen_action(form: PostForm, post: Post | None) -> str:
@@ -121,7 +125,17 @@ def edit(post: Post | None):
                 or (post.published_at if post else None))
         else:
             return save(post, form, action, requested_slug)
-    return render_template("admin/edit.html", form=form, post=post, preview=preview)
+    return render_editor(form, post, preview=preview)
+
+
+def render_editor(form: PostForm, post: Post | None, preview=None, restored: PostRevision | None = None):
+    """The editor page, with the banner for unsaved autosaved text and the count of revisions."""
+    autosave = None
+    if post is not None and restored is None:
+        autosave = revisions.pending_autosave(post, current_user.id)
+    return render_template("admin/edit.html", form=form, post=post, preview=preview, autosave=autosave,
+                           restored=restored,
+                           revision_count=revisions.revision_count(post.id) if post else 0)
 
 
 def save(post: Post | None, form: PostForm, action: str, requested_slug: str):
@@ -130,7 +144,10 @@ def save(post: Post | None, form: PostForm, action: str, requested_slug: str):
         db.session.add(post)
     services.fill_post(post, title=form.title.data, body=form.body.data, excerpt=form.excerpt.data,
                        tag_names=form.tag_names())
-    if requested_slug:
+    if post.id is not None and requested_slug in ("", post.slug) and revisions.only_autosaved(post.id):
+        # The autosave that created this draft took the slug from a half-typed title: take it from the title now.
+        services.change_slug(post, services.unique_slug(form.title.data, post.id))
+    elif requested_slug:
         services.change_slug(post, requested_slug)
     if action == "publish":
         services.publish(post, form.publish_at_utc())
@@ -141,6 +158,7 @@ def save(post: Post | None, form: PostForm, action: str, requested_slug: str):
     else:  # save_draft keeps a chosen "Publish at" for when it is published
         post.is_draft = True
         post.published_at = form.publish_at_utc()
+    revisions.record_revision(post, current_user.id)
     db.session.commit()
     messages = {
         "draft": _("Draft saved."),
@@ -148,6 +166,76 @@ def save(post: Post | None, form: PostForm, action: str, requested_slug: str):
         "published": _("Published.") if action == "publish" else _("Post updated."),
     }
     flash(messages[post.status] if action != "unpublish" else _("Unpublished: the post is a draft again."))
+    return redirect(url_for("admin.edit_post", post_id=post.id))
+
+
+@bp.post("/posts/autosave")
+def autosave_new_post():
+    return store_autosave(None)
+
+
+@bp.post("/posts/<int(max=2147483647):post_id>/autosave")
+def autosave_post(post_id: int):
+    return store_autosave(post_for_editing(post_id))
+
+
+def store_autosave(post: Post | None):
+    """The editor's script saving unsaved text: JSON for the script, the live post untouched."""
+    form = AutosaveForm()
+    if not form.validate_on_submit():
+        return jsonify(errors=form.errors), 400
+    post, revision = revisions.autosave(post, current_user.id, title=form.title.data, body=form.body.data or "",
+                                        excerpt=form.excerpt.data, tag_names=form.tag_names())
+    db.session.commit()
+    return jsonify(post_id=post.id, saved_at=revision.created_at.isoformat(),
+                   saved_at_text=format_datetime(revision.created_at, "medium"),
+                   edit_url=url_for("admin.edit_post", post_id=post.id),
+                   autosave_url=url_for("admin.autosave_post", post_id=post.id))
+
+
+@bp.post("/posts/<int(max=2147483647):post_id>/autosave/restore")
+def restore_autosave(post_id: int):
+    """The editor filled with the autosaved text; the live post changes only when the author saves it."""
+    post = post_for_editing(post_id)
+    autosave = revisions.own_autosave(post.id, current_user.id)
+    if not ButtonForm().validate_on_submit() or autosave is None:
+        flash(_("There are no unsaved changes to restore."))
+        return redirect(url_for("admin.edit_post", post_id=post.id))
+    # The slug and publishing time are the post's: autosave leaves them alone.
+    form = PostForm(formdata=None, title=autosave.title or post.title, body=autosave.body,
+                    excerpt=revisions.custom_excerpt(autosave), tags=autosave.tags, slug=post.slug,
+                    publish_at=local_publish_at(post))
+    return render_editor(form, post, restored=autosave)
+
+
+@bp.post("/posts/<int(max=2147483647):post_id>/autosave/discard")
+def discard_autosave(post_id: int):
+    post = post_for_editing(post_id)
+    if ButtonForm().validate_on_submit() and revisions.discard_autosave(post, current_user.id):
+        db.session.commit()
+        flash(_("Discarded the unsaved changes."))
+    return redirect(url_for("admin.edit_post", post_id=post.id))
+
+
+@bp.get("/posts/<int(max=2147483647):post_id>/revisions")
+def post_revisions(post_id: int):
+    post = post_for_editing(post_id)
+    rows = [(revision, revisions.diff_against_post(revision, post))
+            for revision in db.session.scalars(revisions.post_revisions(post.id))]
+    return render_template("admin/revisions.html", post=post, rows=rows)
+
+
+@bp.post("/posts/<int(max=2147483647):post_id>/revisions/<int(max=2147483647):revision_id>/restore")
+def restore_revision(post_id: int, revision_id: int):
+    post = post_for_editing(post_id)
+    revision = db.session.get(PostRevision, revision_id)
+    if revision is None or revision.post_id != post.id:
+        abort(404)
+    if ButtonForm().validate_on_submit():
+        when = format_datetime(revision.created_at, "medium")
+        revisions.restore_revision(post, revision, current_user.id)
+        db.session.commit()
+        flash(_("Restored the revision from %(when)s.", when=when))
     return redirect(url_for("admin.edit_post", post_id=post.id))
 
 

@@ -10,7 +10,7 @@ comment of every post: env.py turns them off outside the transaction, and this m
 if they are on, then checks that no row lost its parent.
 
 Revision ID: b5d2e8c41f07
-Revises: 7ff56a6132ec
+Revises: 66a1b5616c5d
 Create Date: 2026-11-25 14:40:00
 
 """
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b5d2e8c41f07'
-down_revision = '7ff56a6132ec'
+down_revision = '66a1b5616c5d'
 branch_labels = None
 depends_on = None
 

@@ -3,6 +3,7 @@
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 
 import pytest
 from werkzeug.serving import make_server
@@ -38,14 +39,14 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": LAUNCH_FLAGS}
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The demo site served on a free local port for the whole browser session."""
+@contextmanager
+def demo_site(tmp_path_factory, **settings):
+    """The demo site, with an admin author, served on a free local port until the block ends."""
     path = tmp_path_factory.mktemp("live") / "blog.sqlite3"
     url = f"sqlite:///{path}"
     migrate_database(url)
     app = create_app({**BASE_CONFIG, "TESTING": False, "SQLALCHEMY_DATABASE_URI": url, "COMMENT_MIN_SECONDS": 1,
-                      "CONTACT_MIN_SECONDS": 1})
+                      "CONTACT_MIN_SECONDS": 1, **settings})
     runner = app.test_cli_runner()
     for args in (["seed-demo"], ["create-author", AUTHOR_EMAIL, "--name", "Bea Browser", "--admin",
                                  "--password", AUTHOR_PASSWORD]):
@@ -60,12 +61,23 @@ def live_server(tmp_path_factory):
         db.engine.dispose()
 
 
-@pytest.fixture
-def logged_in_page(page, live_server):
-    """A page whose browser has logged in as the admin author."""
-    page.goto(live_server + "/login")
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The demo site served on a free local port for the whole browser session."""
+    with demo_site(tmp_path_factory) as url:
+        yield url
+
+
+def log_in_as_author(page, site_url):
+    page.goto(site_url + "/login")
     page.get_by_label("Email").fill(AUTHOR_EMAIL)
     page.get_by_label("Password").fill(AUTHOR_PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(live_server + "/admin/")
+    page.wait_for_url(site_url + "/admin/")
     return page
+
+
+@pytest.fixture
+def logged_in_page(page, live_server):
+    """A page whose browser has logged in as the admin author."""
+    return log_in_as_author(page, live_server)
