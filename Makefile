@@ -1,11 +1,11 @@
-# The two commands: `make run` serves the blog, `make test` runs the whole suite.
+# The two commands: `make run` serves the blog, `make test` runs lint, type checks and the whole suite.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test clean
+.PHONY: run test lint typecheck cov clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,18 @@ run: $(VENV)/.run-installed instance/secret_key
 	$(BIN)/flask --app blog seed-demo --if-empty
 	$(BIN)/flask --app blog run --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.test-installed
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check blog tests deploy
+
+typecheck: $(VENV)/.test-installed
+	$(BIN)/mypy
+
+# Branch coverage of blog/ over the whole suite; htmlcov/index.html has the line-by-line report.
+cov: $(VENV)/.test-installed
+	$(BIN)/python -m pytest --cov=blog --cov-branch --cov-report=term-missing:skip-covered --cov-report=html $(PYTEST_ARGS)
+
+# Lint and type checks first: the suite only runs on code that passes both.
+test: lint typecheck
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -118,7 +118,7 @@ def search_group() -> None:
 def reindex_command() -> None:
     """Rebuild the search index of every post."""
     total = db.session.scalar(select(func.count(Post.id)))
-    with click.progressbar(length=total, label="Indexing posts") as bar:
+    with click.progressbar(length=total or 0, label="Indexing posts") as bar:
         count = reindex_all(db.session.connection(), progress=lambda _post_id: bar.update(1))
     db.session.commit()
     click.echo(f"Indexed {count} post(s).")

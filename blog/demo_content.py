@@ -1,5 +1,7 @@
 """Demo articles loaded by `flask --app blog seed-demo`; original text modelled on the design seeds."""
 
+from typing import Any
+
 DEMO_AUTHOR = {"email": "demo@example.com", "name": "Radhika Agarwal"}
 
 _MISSION_BODY = """\
@@ -238,7 +240,7 @@ Tomorrow I am going to draw the robot from memory, before I forget the way its l
 looked.
 """
 
-DEMO_POSTS = [
+DEMO_POSTS: list[dict[str, Any]] = [
     {
         "title": "Mission And Goals",
         "slug": "mission-and-goals",

@@ -1,5 +1,7 @@
 """Flask extensions, created unbound here and bound to the app in create_app."""
 
+from typing import cast
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -7,7 +9,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import CursorResult, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -26,6 +28,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def affected_rows(statement) -> int:
+    """Run an UPDATE or DELETE in the request's session and say how many rows it changed."""
+    result = db.session.execute(statement)
+    return cast(CursorResult, result).rowcount
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

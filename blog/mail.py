@@ -8,6 +8,7 @@ import logging
 import re
 import smtplib
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from email.errors import HeaderParseError
@@ -20,7 +21,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import or_, select, update
 
-from .extensions import db
+from .extensions import affected_rows, db
 from .models import OutboxMail, utcnow
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,7 @@ def check_settings() -> None:
 def open_smtp(timeout: float) -> smtplib.SMTP:
     config = current_app.config
     host, port = config["MAIL_SERVER"], config["MAIL_PORT"]
+    smtp: smtplib.SMTP
     if config["MAIL_USE_SSL"]:
         smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
     else:
@@ -143,12 +145,12 @@ def claim(mail_id: int, retry_failed: bool = False) -> bool:
     due = (OutboxMail.status == OutboxMail.QUEUED) & (OutboxMail.next_attempt_at <= now)
     expired_claim = (OutboxMail.status == OutboxMail.SENDING) & (OutboxMail.claimed_until < now)
     conditions = [due, expired_claim] + ([OutboxMail.status == OutboxMail.FAILED] if retry_failed else [])
-    result = db.session.execute(
+    claimed = affected_rows(
         update(OutboxMail).where(OutboxMail.id == mail_id, or_(*conditions))
         .values(status=OutboxMail.SENDING, claimed_until=now + CLAIM_LEASE)
         .execution_options(synchronize_session=False))
     db.session.commit()
-    return result.rowcount == 1
+    return claimed == 1
 
 
 def backoff(attempts: int) -> timedelta:
@@ -173,7 +175,7 @@ def record_result(mail: OutboxMail, error: str | None) -> str:
     return mail.status
 
 
-def deliver(mail_ids: list[int] | None = None, *, timeout: float, retry_failed: bool = False) -> Delivery:
+def deliver(mail_ids: Sequence[int] | None = None, *, timeout: float, retry_failed: bool = False) -> Delivery:
     """Send the given mails, or every due one; never raises for a mail server that is down."""
     result = Delivery()
     if not current_app.config["MAIL_SERVER"]:
@@ -192,7 +194,7 @@ def deliver(mail_ids: list[int] | None = None, *, timeout: float, retry_failed: 
             if not claim(mail_id, retry_failed):
                 continue
             # The claim was an UPDATE behind the session's back: read the row as it is now.
-            mail = db.session.get(OutboxMail, mail_id, populate_existing=True)
+            mail = db.session.get_one(OutboxMail, mail_id, populate_existing=True)
             error = None
             try:
                 if smtp is None:

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -28,8 +29,14 @@ from sqlalchemy.orm import Mapped, aliased, column_property, mapped_column, rela
 from sqlalchemy.types import TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .extensions import db
+from .extensions import Base, db
 from .markdown import reading_minutes, render_markdown
+
+# Flask-SQLAlchemy makes db.Model at run time; type checkers see the declarative base behind it.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 
 def utcnow() -> datetime:
@@ -77,7 +84,7 @@ post_tags = Table(
 )
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,8 +99,8 @@ class User(UserMixin, db.Model):
 
     # Not stored: the device session this request runs in (auth/sessions.py sets both). Flask-Login's id
     # is that session's token, so the session cookie and the remember-me cookie name one device.
-    device_session_token = None
-    device_session_id = None
+    device_session_token: str | None = None
+    device_session_id: int | None = None
 
     def get_id(self) -> str | None:
         return self.device_session_token
@@ -116,7 +123,7 @@ class User(UserMixin, db.Model):
         return self.is_admin or post.author_id == self.id
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One device an author is logged in on; deleting the row ends that session on every host."""
 
     __tablename__ = "user_sessions"
@@ -133,7 +140,7 @@ class UserSession(db.Model):
     user: Mapped[User] = relationship()
 
 
-class EditorStash(db.Model):
+class EditorStash(Model):
     """What an author typed in the editor when their session had ended, kept until they log in again."""
 
     __tablename__ = "editor_stashes"
@@ -147,7 +154,7 @@ class EditorStash(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
-class Tag(db.Model):
+class Tag(Model):
     __tablename__ = "tags"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -158,7 +165,7 @@ class Tag(db.Model):
     posts: Mapped[list[Post]] = relationship(secondary=post_tags, back_populates="tags")
 
 
-class Post(db.Model):
+class Post(Model):
     __tablename__ = "posts"
     # AUTOINCREMENT: on SQLite an id, once used, is never handed out again (an old link never finds
     # another post). PostgreSQL sequences already behave so.
@@ -218,7 +225,7 @@ class RevisionKind(StrEnum):
     RESTORED = "restored"  # an older revision copied back into the post
 
 
-class PostRevision(db.Model):
+class PostRevision(Model):
     """A copy of a post's text as it was saved (or autosaved) at one time, by one author."""
 
     __tablename__ = "post_revisions"
@@ -242,7 +249,7 @@ class PostRevision(db.Model):
         return [name.strip() for name in self.tags.split(",") if name.strip()]
 
 
-class Comment(db.Model):
+class Comment(Model):
     """A reader's comment; replies point at their parent and carry their thread's root and depth."""
 
     __tablename__ = "comments"
@@ -296,7 +303,7 @@ Post.comment_count = column_property(
 )
 
 
-class ContactMessage(db.Model):
+class ContactMessage(Model):
     """A visitor's message to the site's owner, stored before any attempt to mail it."""
 
     __tablename__ = "contact_messages"
@@ -314,7 +321,7 @@ class ContactMessage(db.Model):
     mails: Mapped[list[OutboxMail]] = relationship(back_populates="contact_message", order_by="OutboxMail.id")
 
 
-class OutboxMail(db.Model):
+class OutboxMail(Model):
     """A mail to send over SMTP: the one way the app sends mail, retried until sent or given up."""
 
     __tablename__ = "outbox"
@@ -342,7 +349,7 @@ class OutboxMail(db.Model):
     contact_message: Mapped[ContactMessage | None] = relationship(back_populates="mails")
 
 
-class Redirect(db.Model):
+class Redirect(Model):
     """An old path (a changed slug, an imported site's URL) that answers 301 to a post."""
 
     __tablename__ = "redirects"

@@ -10,7 +10,7 @@ from flask import current_app, request, session
 from flask_login import login_user
 from sqlalchemy import delete, or_, select, update
 
-from ..extensions import db
+from ..extensions import affected_rows, db
 from ..models import User, UserSession, new_session_token, token_digest, utcnow
 from ..security import security_event
 
@@ -128,12 +128,12 @@ def end_other_sessions(user: User, reason: str) -> int:
     query = delete(UserSession).where(UserSession.user_id == user.id)
     if user.device_session_id is not None:
         query = query.where(UserSession.id != user.device_session_id)
-    ended = db.session.execute(query).rowcount
+    ended = affected_rows(query)
     security_event("session_ended", user.email, reason=reason, count=ended)
     return ended
 
 
 def end_all_sessions(user: User, reason: str) -> int:
-    ended = db.session.execute(delete(UserSession).where(UserSession.user_id == user.id)).rowcount
+    ended = affected_rows(delete(UserSession).where(UserSession.user_id == user.id))
     security_event("session_ended", user.email, reason=reason, count=ended)
     return ended

@@ -25,7 +25,7 @@ DONE = {"approve": _l("Approved."), "spam": _l("Marked as spam."), "delete": _l(
 
 def back(default: str):
     target = request.form.get("next") or request.args.get("next")
-    return redirect(target if is_safe_next(target) else default)
+    return redirect(target if target and is_safe_next(target) else default)
 
 
 @bp.get("/admin/comments")

@@ -1,6 +1,8 @@
 """Comment queries: a post's thread page, a comment's page, and the moderation lists."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from flask import current_app, url_for
 from sqlalchemy import Select, and_, case, func, or_, select, tuple_
@@ -56,7 +58,7 @@ def comment_thread(post: Post, page: int, own_ids: set[int], moderator: bool):
     pagination = db.paginate(top_level_comments(post, top_level_condition(own_ids, moderator)), page=page,
                              per_page=current_app.config["COMMENT_PAGE_SIZE"], error_out=True)
     roots = list(pagination.items)
-    replies = []
+    replies: Sequence[Comment] = []
     if roots:
         # Every status: a held or spam reply is not shown, but the approved replies under it are.
         replies = db.session.scalars(
@@ -69,7 +71,7 @@ def comment_thread(post: Post, page: int, own_ids: set[int], moderator: bool):
     return pagination, build_tree(roots, replies, current_app.config["COMMENT_MAX_DEPTH"], shown)
 
 
-def build_tree(roots: list[Comment], replies: list[Comment], max_depth: int,
+def build_tree(roots: list[Comment], replies: Sequence[Comment], max_depth: int,
                shown=lambda comment: True) -> list[Node]:
     """Nest replies under their parents; past max_depth they stay at the last level, oldest first.
 
@@ -82,7 +84,7 @@ def build_tree(roots: list[Comment], replies: list[Comment], max_depth: int,
     parents = {c.id: c.parent_id for c in (*roots, *replies)}
     keep: set[int] = set()  # placeholders with a shown comment under them
     for reply in replies:  # oldest first, so a parent is always placed before its replies
-        parent = nodes.get(reply.parent_id)
+        parent = nodes.get(reply.parent_id) if reply.parent_id is not None else None
         if parent is None:
             continue  # under a thread this page does not show
         # A placeholder past the last level would only be an empty line among its flattened replies.
@@ -113,12 +115,12 @@ def build_tree(roots: list[Comment], replies: list[Comment], max_depth: int,
 
 def comment_page(comment: Comment) -> int:
     """The thread page on which a comment's top-level comment stands."""
-    root = comment if comment.root_id is None else db.session.get(Comment, comment.root_id)
+    root = comment if comment.root_id is None else db.session.get_one(Comment, comment.root_id)
     before = db.session.scalar(
         select(func.count(Comment.id)).where(
             Comment.post_id == root.post_id, Comment.parent_id.is_(None), top_level_condition(set(), False),
             tuple_(Comment.created_at, Comment.id) < tuple_(root.created_at, root.id)))
-    return before // current_app.config["COMMENT_PAGE_SIZE"] + 1
+    return (before or 0) // current_app.config["COMMENT_PAGE_SIZE"] + 1
 
 
 def comment_url(comment: Comment, post: Post) -> str:
@@ -134,11 +136,12 @@ def moderation_queue(user, status: str) -> Select:
 
 
 def moderation_counts(user) -> dict[str, int]:
-    query = select(
-        *(func.coalesce(func.sum(case((Comment.status == s, 1), else_=0)), 0)
-          for s in (Comment.PENDING, Comment.APPROVED, Comment.SPAM))
-    ).select_from(Comment).join(Post, Comment.post_id == Post.id)
+    def count(status: str):
+        return func.coalesce(func.sum(case((Comment.status == status, 1), else_=0)), 0)
+
+    query = (select(count(Comment.PENDING), count(Comment.APPROVED), count(Comment.SPAM))
+             .select_from(Comment).join(Post, Comment.post_id == Post.id))
     if not user.is_admin:
         query = query.where(Post.author_id == user.id)
-    pending, approved, spam = db.session.execute(query).one()
+    pending, approved, spam = cast(tuple[int, int, int], db.session.execute(query).one())
     return {Comment.PENDING: pending, Comment.APPROVED: approved, Comment.SPAM: spam}

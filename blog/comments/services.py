@@ -7,7 +7,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
-from ..extensions import db
+from ..extensions import affected_rows, db
 from ..markdown import render_comment
 from ..models import Comment, Post, utcnow
 
@@ -82,9 +82,10 @@ def edit_comment(comment: Comment, body: str) -> None:
 
     Raises AlreadyDeleted when a moderator deleted the comment meanwhile: an edit never brings it back.
     """
-    values = {"body": body, "body_html": render_comment(body)}
+    body_html = render_comment(body)
+    values: dict[str, str | None] = {"body": body, "body_html": body_html}
     if comment.status != Comment.SPAM:
-        reason = hold_reason(comment.email, body, values["body_html"], exclude_id=comment.id)
+        reason = hold_reason(comment.email, body, body_html, exclude_id=comment.id)
         values.update(status=Comment.PENDING if reason else Comment.APPROVED, held_reason=reason)
     _change(comment, **values)
 
@@ -117,10 +118,10 @@ def moderate(comment: Comment, action: str) -> None:
 
 
 def _change(comment: Comment, **values) -> None:
-    result = db.session.execute(
+    changed = affected_rows(
         update(Comment).where(Comment.id == comment.id, Comment.status != Comment.DELETED)
         .values(updated_at=utcnow(), **values).execution_options(synchronize_session="fetch"))
-    if result.rowcount != 1:
+    if changed != 1:
         raise AlreadyDeleted()
 
 
@@ -157,8 +158,7 @@ def remove_empty_placeholders(comment_id: int | None) -> None:
 
 
 def _remove(comment_id: int) -> None:
-    result = db.session.execute(delete(Comment).where(Comment.id == comment_id))
-    if result.rowcount != 1:
+    if affected_rows(delete(Comment).where(Comment.id == comment_id)) != 1:
         raise AlreadyDeleted()
 
 
@@ -166,7 +166,7 @@ def thread_ids(comment: Comment) -> list[int]:
     """The comment and every reply under it, at any depth."""
     rows = db.session.execute(select(Comment.id, Comment.parent_id)
                               .where(Comment.root_id == comment.thread_root_id)).all()
-    children: dict[int, list[int]] = {}
+    children: dict[int | None, list[int]] = {}
     for reply_id, parent_id in rows:
         children.setdefault(parent_id, []).append(reply_id)
     found, todo = [], [comment.id]
@@ -181,8 +181,7 @@ def delete_thread(comment: Comment) -> int:
     """Delete a comment with every reply under it (a spam thread); returns how many replies went."""
     ids = thread_ids(comment)
     parent_id = comment.parent_id
-    result = db.session.execute(delete(Comment).where(Comment.id.in_(ids)))
-    if result.rowcount == 0:
+    if affected_rows(delete(Comment).where(Comment.id.in_(ids))) == 0:
         raise AlreadyDeleted()
     remove_empty_placeholders(parent_id)
     return len(ids) - 1

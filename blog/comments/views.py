@@ -22,7 +22,7 @@ def render_post_with_form(post: Post, form: CommentForm, status: int, form_error
 
 
 def comment_throttled_page(message: str) -> str:
-    post = db.first_or_404(post_by_slug(request.view_args["slug"]))
+    post = db.first_or_404(post_by_slug((request.view_args or {}).get("slug", "")))
     html, _status = render_post_with_form(post, CommentForm(), 429, message)
     return html
 
@@ -46,8 +46,7 @@ def create(slug: str):
     parent = None
     if form.parent_id_value() is not None:
         parent = db.session.get(Comment, form.parent_id_value())
-        visible = parent is not None and is_shown(parent, own_comment_ids(), moderator=False)
-        if not visible or parent.post_id != post.id:
+        if parent is None or parent.post_id != post.id or not is_shown(parent, own_comment_ids(), moderator=False):
             return render_post_with_form(post, form, 400, _("The comment you replied to is not on this post."))
     if services.is_duplicate(post, form.body.data):
         form.body.errors.append(_("The same comment was just posted here."))

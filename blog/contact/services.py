@@ -54,4 +54,4 @@ def delivery_status(contact: ContactMessage) -> str:
 
 def unread_count() -> int:
     return db.session.scalar(select(func.count(ContactMessage.id)).where(
-        ContactMessage.is_read.is_(False), ContactMessage.is_archived.is_(False)))
+        ContactMessage.is_read.is_(False), ContactMessage.is_archived.is_(False))) or 0

@@ -68,6 +68,7 @@ def archive_months() -> list[tuple[date, int]]:
     zone = site_zone()
     counts: dict[tuple[int, int], int] = {}
     for published_at in db.session.scalars(select(Post.published_at).where(Post.is_visible())):
+        assert published_at is not None  # a visible post has been published
         local = published_at.astimezone(zone)
         counts[(local.year, local.month)] = counts.get((local.year, local.month), 0) + 1
     return [(date(y, m, 1), n) for (y, m), n in sorted(counts.items(), reverse=True)]

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import joinedload
 
-from ..extensions import db
+from ..extensions import affected_rows, db
 from ..markdown import render_markdown
 from ..models import Post, PostRevision, RevisionKind, utcnow
 from . import services
@@ -25,7 +25,7 @@ def post_revisions(post_id: int):
 
 
 def revision_count(post_id: int) -> int:
-    return db.session.scalar(select(func.count(PostRevision.id)).where(PostRevision.post_id == post_id))
+    return db.session.scalar(select(func.count(PostRevision.id)).where(PostRevision.post_id == post_id)) or 0
 
 
 def record_revision(post: Post, author_id: int | None, kind: RevisionKind = RevisionKind.SAVED) -> PostRevision:
@@ -102,10 +102,9 @@ def autosave(post: Post | None, author_id: int, *, title: str, body: str, excerp
 
 
 def discard_autosave(post: Post, author_id: int) -> bool:
-    result = db.session.execute(delete(PostRevision).where(
+    return affected_rows(delete(PostRevision).where(
         PostRevision.post_id == post.id, PostRevision.author_id == author_id,
-        PostRevision.kind == RevisionKind.AUTOSAVE))
-    return result.rowcount > 0
+        PostRevision.kind == RevisionKind.AUTOSAVE)) > 0
 
 
 def restore_revision(post: Post, revision: PostRevision, author_id: int) -> PostRevision:

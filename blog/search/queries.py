@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from markupsafe import Markup, escape
-from sqlalchemy import column, literal_column, table, text
+from sqlalchemy import ColumnClause, column, literal_column, table, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -76,7 +76,7 @@ def matching_posts(terms: list[Term]):
              .options(joinedload(Post.author), selectinload(Post.tags)))
     if db.engine.dialect.name == "postgresql":
         tsq = db.func.to_tsquery("simple", tsquery(terms))
-        vector = literal_column("posts.search_vector")
+        vector: ColumnClause = literal_column("posts.search_vector")
         rank = db.func.ts_rank_cd(text("'{0.1, 0.2, 0.4, 1.0}'"), vector, tsq)
         return query.where(vector.op("@@")(tsq)).order_by(rank.desc(), Post.published_at.desc(), Post.id)
     return (query.join(post_search, literal_column("post_search.rowid") == Post.id)
@@ -116,7 +116,9 @@ def snippet(post: Post, terms: list[Term], width: int = 32) -> Markup:
     chosen = words[start:start + width]
     pieces = []
     for word in chosen:
-        lead, core, trail = _EDGES.match(word).groups()
+        edges = _EDGES.match(word)
+        assert edges is not None  # the pattern matches any string
+        lead, core, trail = edges.groups()
         pieces.append(Markup("{}<mark>{}</mark>{}").format(lead, core, trail) if core and matches(core)
                       else escape(word))
     text_ = Markup(" ").join(pieces)
