@@ -15,7 +15,8 @@ class UploadForm(FlaskForm):
     alt = StringField(_l("Alt text"), filters=[strip_text],
                       description=_l("What the picture shows, for people who can't see it."),
                       validators=[Length(max=500), NoControlCharacters()])
-    decorative = BooleanField(_l("Decorative image (no alt text needed)"))
+    decorative = BooleanField(_l("Decorative image"),
+                              description=_l("Only for a picture that adds nothing to the text: it needs no alt text."))
 
     def validate_alt(self, field):
         if not field.data and not self.decorative.data:

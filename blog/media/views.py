@@ -1,7 +1,17 @@
 """Media pages: serving stored pictures, the library, upload and delete. Request handling only."""
 
-from flask import Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template, request, \
-    url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select

@@ -45,7 +45,7 @@ def live_server(tmp_path_factory):
     url = f"sqlite:///{path}"
     migrate_database(url)
     app = create_app({**BASE_CONFIG, "TESTING": False, "SQLALCHEMY_DATABASE_URI": url, "COMMENT_MIN_SECONDS": 1,
-                      "CONTACT_MIN_SECONDS": 1})
+                      "CONTACT_MIN_SECONDS": 1, "MEDIA_ROOT": str(path.parent / "media")})
     runner = app.test_cli_runner()
     for args in (["seed-demo"], ["create-author", AUTHOR_EMAIL, "--name", "Bea Browser", "--admin",
                                  "--password", AUTHOR_PASSWORD]):
