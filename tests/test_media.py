@@ -8,7 +8,8 @@ import zlib
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
+import sqlalchemy as sa
+from PIL import Image, ImageCms, ImageDraw
 from PIL.PngImagePlugin import PngInfo
 from sqlalchemy import func, select
 
@@ -17,6 +18,7 @@ from blog.models import Media, MediaVariant
 
 from .conftest import Content
 from .test_admin import csrf_token_of, log_in, text
+from .test_cli import empty_database, flask_cli  # noqa: F401  (the fixture of the migration tests)
 from .test_queries import queries_for
 
 ALT = "A red square on a blue field"
@@ -417,3 +419,61 @@ def test_the_article_runs_the_same_queries_with_and_without_pictures(media_app, 
     plain, pictures = queries_for(media_app, reader, "/posts/plain"), queries_for(media_app, reader, "/posts/pictures")
     assert "<picture>" in text(reader.get("/posts/pictures"))
     assert plain == pictures, f"{plain} queries without pictures, {pictures} with {len(names)}"
+
+
+def test_a_colour_profile_is_applied_then_dropped(media_app, author):
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    upload(author, picture("JPEG", size=(600, 400), icc_profile=srgb), filename="tagged.jpg")
+    cmyk = io.BytesIO()
+    Image.new("CMYK", (500, 300), (0, 255, 255, 0)).save(cmyk, format="JPEG")  # printers' red
+    upload(author, cmyk.getvalue(), filename="print.jpg", alt="Red")
+    served = list(served_images(author, media_app))
+    assert len(served) == 8  # 480 and full width, WebP and JPEG, for each
+    for name, _, image in served:
+        assert "icc_profile" not in image.info and image.mode == "RGB", name
+        red, green, blue = image.getpixel((5, 5))
+        assert red > 200 and green < 80 and blue < 80, name
+
+
+def test_ids_of_deleted_pictures_are_never_reused(media_app, author):
+    upload(author, picture())
+    author.post("/admin/media/1/delete", data={})
+    upload(author, picture("PNG"), filename="second.png")
+    assert media_id_of(media_app) == 2
+
+
+def test_the_media_migration_keeps_what_was_there_and_sets_uploaders_null(empty_database):  # noqa: F811
+    before, media = "7ff56a6132ec", "afecf496e678"
+    assert flask_cli(empty_database, "db", "upgrade", before).returncode == 0
+    engine = sa.create_engine(empty_database)
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO users (id, email, name, password_hash, role, active, session_token, created_at) "
+            "VALUES (1, 'old@example.com', 'Old Timer', 'x', 'author', true, 'tok', '2024-01-01 00:00:00+00')"))
+        conn.execute(sa.text(
+            "INSERT INTO posts (id, title, slug, body, body_html, excerpt, reading_minutes, is_draft, published_at, "
+            "created_at, updated_at, author_id, comments_open) VALUES (1, 'Kept', 'kept', 'Words.', '<p>Words.</p>', "
+            "'', 1, false, '2024-01-02 00:00:00+00', '2024-01-02 00:00:00+00', '2024-01-02 00:00:00+00', 1, true)"))
+    upgrade = flask_cli(empty_database, "db", "upgrade", media)
+    assert upgrade.returncode == 0, upgrade.stderr
+    with engine.begin() as conn:
+        assert conn.execute(sa.text("SELECT title, body FROM posts")).all() == [("Kept", "Words.")]
+        conn.execute(sa.text(
+            "INSERT INTO media (id, content_hash, original_filename, format, mime_type, width, height, byte_size, "
+            "alt_text, decorative, uploader_id, created_at) VALUES (1, 'h', 'a.jpg', 'JPEG', 'image/jpeg', 10, 10, "
+            "99, 'A', false, 1, '2024-01-03 00:00:00+00')"))
+        conn.execute(sa.text(
+            "INSERT INTO media_variants (media_id, name, format, mime_type, width, height, byte_size, data) "
+            "VALUES (1, 'n-10.jpg', 'JPEG', 'image/jpeg', 10, 10, 3, :data)"), {"data": b"\x00\xff\x01"})
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.execute(sa.text("PRAGMA foreign_keys=ON"))
+        conn.execute(sa.text("DELETE FROM posts"))
+        conn.execute(sa.text("DELETE FROM users"))
+        assert conn.execute(sa.text("SELECT uploader_id FROM media")).all() == [(None,)]
+        assert conn.execute(sa.text("SELECT data FROM media_variants")).scalar() == b"\x00\xff\x01"
+        conn.execute(sa.text("DELETE FROM media"))
+        assert conn.execute(sa.text("SELECT count(*) FROM media_variants")).scalar() == 0
+    engine.dispose()
+    downgrade = flask_cli(empty_database, "db", "downgrade", before)
+    assert downgrade.returncode == 0, downgrade.stderr

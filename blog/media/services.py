@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -98,7 +98,8 @@ def decode(data: bytes) -> Image.Image:
 
 
 def clean_copy(image: Image.Image) -> Image.Image:
-    """Turned upright by its EXIF orientation, then without any metadata (EXIF, GPS, XMP, comments, ICC)."""
+    """Turned upright by its EXIF orientation, in sRGB, then without any metadata (EXIF, GPS, XMP, comments, ICC)."""
+    icc_profile = image.info.get("icc_profile")
     upright = ImageOps.exif_transpose(image)
     if upright is None or upright is image:
         upright = image.copy()
@@ -106,10 +107,26 @@ def clean_copy(image: Image.Image) -> Image.Image:
     if has_alpha:
         upright = upright.convert("RGBA")
     elif upright.mode not in ("RGB", "L"):
-        upright = upright.convert("RGB")
+        upright = upright.convert("RGB") if not (icc_profile and upright.mode == "CMYK") else upright
+    if icc_profile and upright.mode in ("RGB", "RGBA", "CMYK"):
+        upright = in_srgb(upright, icc_profile)
     # Encoders copy some of info (PNG text, ICC, GIF comments) into the file: start from nothing.
     upright.info = {}
     return upright
+
+
+def in_srgb(image: Image.Image, icc_profile: bytes) -> Image.Image:
+    """The colours as the camera's profile (Display P3, Adobe RGB, CMYK...) meant them, in plain sRGB.
+
+    The profile itself is dropped with the other metadata, and browsers take untagged pictures as sRGB.
+    """
+    output_mode = "RGBA" if image.mode == "RGBA" else "RGB"
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+        return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode=output_mode)
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        log.info("media: unreadable colour profile ignored")
+        return image.convert(output_mode) if image.mode != output_mode else image
 
 
 def encode(image: Image.Image, fmt: str) -> bytes:
