@@ -477,3 +477,22 @@ def test_the_media_migration_keeps_what_was_there_and_sets_uploaders_null(empty_
     engine.dispose()
     downgrade = flask_cli(empty_database, "db", "downgrade", before)
     assert downgrade.returncode == 0, downgrade.stderr
+
+
+def test_the_library_runs_the_same_queries_with_1_and_4_pictures(media_app, author):
+    content = Content(media_app)
+    counts = []
+    for first, total in ((0, 1), (1, 4)):
+        for n in range(first, total):
+            upload(author, picture("PNG", size=(500 + n, 300)), filename=f"p{n}.png", alt=f"Picture {n}")
+            content.post(f"Post {n}", body=f"![Picture {n}](/media/{full_size_name(media_app)})", author_id=1)
+        counts.append(queries_for(media_app, author, "/admin/media"))
+    page = text(author.get("/admin/media"))
+    assert all(f"p{n}.png" in page and f"Post {n}" in page for n in range(4)) and "Ada Writer" in page
+    assert counts[0] == counts[1], f"{counts[0]} queries with 1 picture, {counts[1]} with 4"
+
+
+def test_an_upload_without_a_file_asks_for_one(media_app, author, media_root):
+    response = author.post("/admin/media", data={"alt": ALT}, content_type="multipart/form-data")
+    assert "Choose a picture to upload." in text(response)
+    assert stored(media_app, media_root)["media"] == 0
