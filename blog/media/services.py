@@ -106,8 +106,10 @@ def clean_copy(image: Image.Image) -> Image.Image:
     has_alpha = upright.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in upright.info
     if has_alpha:
         upright = upright.convert("RGBA")
+    elif upright.mode == "CMYK" and icc_profile:
+        pass  # converted with its own profile below
     elif upright.mode not in ("RGB", "L"):
-        upright = upright.convert("RGB") if not (icc_profile and upright.mode == "CMYK") else upright
+        upright = upright.convert("RGB")
     if icc_profile and upright.mode in ("RGB", "RGBA", "CMYK"):
         upright = in_srgb(upright, icc_profile)
     # Encoders copy some of info (PNG text, ICC, GIF comments) into the file: start from nothing.
