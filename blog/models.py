@@ -123,6 +123,9 @@ class Tag(db.Model):
 
 class Post(db.Model):
     __tablename__ = "posts"
+    # AUTOINCREMENT: on SQLite an id, once used, is never handed out again (an old link never finds
+    # another post). PostgreSQL sequences already behave so.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -176,9 +179,11 @@ class Comment(db.Model):
     """A reader's comment; replies point at their parent and carry their thread's root and depth."""
 
     __tablename__ = "comments"
-    __table_args__ = (Index("ix_comments_post_id_status_created_at", "post_id", "status", "created_at"),)
+    __table_args__ = (Index("ix_comments_post_id_status_created_at", "post_id", "status", "created_at"),
+                      {"sqlite_autoincrement": True})
 
-    APPROVED, PENDING, SPAM = "approved", "pending", "spam"
+    # DELETED is a placeholder: a deleted comment that still has replies, its name, address and text blanked.
+    APPROVED, PENDING, SPAM, DELETED = "approved", "pending", "spam", "deleted"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
@@ -203,16 +208,21 @@ class Comment(db.Model):
     def thread_root_id(self) -> int:
         return self.root_id or self.id
 
+    @property
+    def is_placeholder(self) -> bool:
+        return self.status == Comment.DELETED
+
 
 # Approved comments of approved threads, counted inside the query that loads the posts (no query per
 # post on listings). It matches what readers see: replies under a held reply are shown, replies under a
-# held or spam top-level comment are not.
+# held or spam top-level comment are not; replies under a deleted one (a placeholder) are, and the
+# placeholder itself is never counted.
 _thread_root = aliased(Comment)
 Post.comment_count = column_property(
     select(func.count(Comment.id))
     .outerjoin(_thread_root, _thread_root.id == Comment.root_id)
     .where(Comment.post_id == Post.id, Comment.status == Comment.APPROVED,
-           or_(Comment.root_id.is_(None), _thread_root.status == Comment.APPROVED))
+           or_(Comment.root_id.is_(None), _thread_root.status.in_([Comment.APPROVED, Comment.DELETED])))
     .correlate_except(Comment, _thread_root)
     .scalar_subquery(),
     deferred=False,
@@ -223,6 +233,7 @@ class ContactMessage(db.Model):
     """A visitor's message to the site's owner, stored before any attempt to mail it."""
 
     __tablename__ = "contact_messages"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str | None] = mapped_column(String(100))
@@ -240,7 +251,8 @@ class OutboxMail(db.Model):
     """A mail to send over SMTP: the one way the app sends mail, retried until sent or given up."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+                      {"sqlite_autoincrement": True})
 
     QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
 

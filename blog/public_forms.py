@@ -3,8 +3,9 @@
 Instead of Flask-WTF's session-bound CSRF token (which would set a cookie on every reader page), each form
 carries a stateless token: the form's name, what it is for (a post id) and the time the page was made,
 signed with SECRET_KEY. It proves the post came from a page we served, not too long ago, and not too fast
-after the page was shown (bots post at once). Any Origin header must be this site's. A honeypot field,
-hidden from people and from assistive technology, catches form-filling bots.
+after the form was first shown (bots post at once); a form sent back with errors keeps that first time.
+Any Origin header must be this site's. A honeypot field, hidden from people and from assistive technology,
+catches form-filling bots.
 """
 
 import time
@@ -54,8 +55,17 @@ class PublicForm(FlaskForm):
     token = HiddenField()
     website = StringField(_l("Leave this field empty"))  # the honeypot
 
+    # When the form was first shown, from the posted token once check_token has trusted it.
+    first_shown: int | None = None
+
     def issue_token(self, key: str | int) -> None:
-        self.token.data = _serializer().dumps({"f": self.form_name, "k": str(key), "t": now()})
+        """A token for the page being made; a form sent back with errors keeps its first time.
+
+        So the minimum time counts from when the visitor first saw the form: fixing a typo and sending
+        again at once is not "too fast".
+        """
+        issued = self.first_shown if self.first_shown is not None else now()
+        self.token.data = _serializer().dumps({"f": self.form_name, "k": str(key), "t": issued})
 
     def check_token(self, key: str | int, *, min_seconds: int, max_hours: float) -> None:
         """Raise TokenError or TooFast; return quietly for a good token."""
@@ -71,6 +81,7 @@ class PublicForm(FlaskForm):
         age = now() - int(data.get("t", 0))
         if age > max_hours * 3600 or age < -60:
             raise TokenError("expired")
+        self.first_shown = int(data["t"])
         if age < min_seconds:
             raise TooFast()
 

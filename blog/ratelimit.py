@@ -27,3 +27,11 @@ def rerender_on_breach(render: Callable[[str], str]):
         return response
 
     return on_breach
+
+
+def accepted_post(response) -> bool:
+    """A deduct_when for public forms: only a post that was taken (it redirects) uses up the limit.
+
+    A form sent back with errors costs nothing, so a visitor fixing a typo is never locked out.
+    """
+    return response.status_code in (302, 303)

@@ -175,3 +175,111 @@ def test_mismatched_password_prompts_are_asked_again(app, runner):
     assert "do not match" in result.output
     with app.app_context():
         assert db.session.scalar(select(User)).check_password("same pass")
+
+
+OLD_HEAD = "7ff56a6132ec"  # the revision before ids were made never to be reused on SQLite
+
+
+def row_ids(engine) -> dict[str, list]:
+    """Every table's rows by id (or by all columns where there is no id), search index tables included."""
+    found = {}
+    with engine.connect() as conn:
+        for table in sa.inspect(conn).get_table_names():
+            columns = [c["name"] for c in sa.inspect(conn).get_columns(table)]
+            key = "id" if "id" in columns else ", ".join(f'"{c}"' for c in columns)
+            found[table] = [tuple(row) for row in conn.execute(sa.text(f'SELECT {key} FROM "{table}" ORDER BY 1'))]
+    return found
+
+
+def fill_blog(app) -> None:
+    """A blog with a bit of everything, written by the app itself (so the search index is filled too)."""
+    from blog.comments.services import create_comment
+    from blog.contact.services import store_message
+
+    from .conftest import Content
+
+    content = Content(app)
+    content.author("rita@example.com", "Rita Admin", role="admin")
+    post_ids = [content.post(f"Lighthouse walk {n}", f"Gulls over the harbour, part {n}.", tags=["Coast", f"T{n}"])
+                for n in range(3)]
+    with app.test_request_context():
+        from blog.models import Comment, Post, Redirect
+
+        for post_id in post_ids:
+            post = db.session.get(Post, post_id)
+            parent = None
+            for n in range(3):
+                parent = create_comment(post, parent, name=f"Reader {n}", email=f"r{n}@example.com",
+                                        body=f"Comment {n} on {post.title}.", client_address="192.0.2.1",
+                                        honeypot=False)
+                db.session.flush()
+        db.session.add(Redirect(old_path="/old/lighthouse", post_id=post_ids[0]))
+        for n in range(2):
+            store_message(name=f"Vera {n}", email=f"vera{n}@example.com", message=f"Hello number {n}.",
+                          client_address="192.0.2.2")
+        db.session.commit()
+        # A hole in the ids, as on a real blog: the comment in the middle of the second thread is gone.
+        middle = db.session.scalars(select(Comment).where(Comment.post_id == post_ids[1], Comment.depth == 3))
+        for comment in middle:
+            db.session.delete(comment)
+        db.session.commit()
+
+
+def test_the_ids_migration_keeps_every_row_and_id_and_ids_are_never_reused(empty_database):
+    from blog import create_app
+    from blog.models import Comment, ContactMessage, Post
+
+    assert flask_cli(empty_database, "db", "upgrade", OLD_HEAD).returncode == 0
+    settings = {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": empty_database,
+                "COMMENT_MODERATION": "none"}
+    app = create_app(settings)
+    fill_blog(app)
+    engine = sa.create_engine(empty_database)
+    before = row_ids(engine)
+    assert len(before["posts"]) == 3 and len(before["comments"]) == 8 and len(before["contact_messages"]) == 2
+    assert before["outbox"] and before["post_tags"] and before["redirects"] and before["users"]
+
+    upgrade = flask_cli(empty_database, "db", "upgrade")
+    assert upgrade.returncode == 0, upgrade.stderr
+    after = row_ids(engine)
+    assert {t: rows for t, rows in after.items() if t != "alembic_version"} == \
+        {t: rows for t, rows in before.items() if t != "alembic_version"}  # every row and id of every table
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+    engine.dispose()
+
+    app = create_app(settings)
+    client = app.test_client()
+    assert "Lighthouse walk 2" in client.get("/search?q=harbour").get_data(as_text=True)  # the index follows
+    assert "Comment 2 on Lighthouse walk 0." in client.get("/posts/lighthouse-walk-0").get_data(as_text=True)
+    with app.app_context():  # the highest id of each table deleted, then a new row: it gets a new id
+        for model, make in [
+            (Comment, lambda: Comment(post_id=before["posts"][0][0], name="New", email="new@example.com",
+                                      body="New.", body_html="<p>New.</p>", status=Comment.APPROVED)),
+            (ContactMessage, lambda: ContactMessage(email="new@example.com", message="New.")),
+        ]:
+            highest = db.session.scalar(select(func.max(model.id)))
+            db.session.delete(db.session.get(model, highest))
+            db.session.commit()
+            fresh = make()
+            db.session.add(fresh)
+            db.session.commit()
+            assert fresh.id > highest, model.__name__
+        newest_post = db.session.scalar(select(func.max(Post.id)))
+        db.session.delete(db.session.get(Post, newest_post))
+        db.session.commit()
+    from .conftest import Content
+
+    assert Content(app).post("Another walk", author_id=1) > newest_post
+    with app.app_context():
+        db.engine.dispose()
+
+    engine = sa.create_engine(empty_database)
+    before = row_ids(engine)
+    downgrade = flask_cli(empty_database, "db", "downgrade", OLD_HEAD)
+    assert downgrade.returncode == 0, downgrade.stderr
+    after = row_ids(engine)
+    assert {t: rows for t, rows in after.items() if t != "alembic_version"} == \
+        {t: rows for t, rows in before.items() if t != "alembic_version"}
+    engine.dispose()

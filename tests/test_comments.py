@@ -3,13 +3,19 @@
 import base64
 import json
 import re
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
 from datetime import timedelta
 from html.parser import HTMLParser
+from http.cookiejar import CookieJar
 from types import SimpleNamespace
 
 import pytest
 from markupsafe import escape
 from sqlalchemy import select
+from werkzeug.serving import make_server
 
 import blog.public_forms
 from blog.extensions import db
@@ -364,6 +370,34 @@ def test_the_rate_limit_answers_429_with_the_article_the_form_and_the_text_kept(
     assert len(stored(app)) == 2
 
 
+def test_comments_with_errors_do_not_use_up_the_rate_limit(make_app):
+    app, _, _ = make_blog(make_app, COMMENT_MODERATION="none", COMMENT_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    for _ in range(4):
+        response = send_comment(client, email="bo@example")
+        assert response.status_code == 200 and "email" in field_errors(response)
+    for n in range(2):
+        posted_id(send_comment(client, body=f"Comment number {n}."))
+    assert send_comment(client, body="One comment too many.").status_code == 429
+    assert len(stored(app)) == 2
+
+
+def test_a_corrected_comment_sent_again_at_once_is_accepted(make_app, monkeypatch):
+    app = make_app(COMMENT_MODERATION="none")  # COMMENT_MIN_SECONDS stays at its default, 3
+    Content(app).post("Hello", slug="hello")
+    client = app.test_client()
+    clock = SimpleNamespace(now=1_900_000_000)
+    monkeypatch.setattr(blog.public_forms, "now", lambda: clock.now)
+    data = {"token": token_of(client.get("/posts/hello")), "name": "Bo", "email": "bo@example", "body": "Hi."}
+    clock.now += 30
+    typo = client.post("/posts/hello/comments", data=data)
+    assert typo.status_code == 200 and "email" in field_errors(typo)
+    clock.now += 1
+    fixed = {**data, "token": token_of(typo), "email": "bo@example.com"}
+    posted_id(client.post("/posts/hello/comments", data=fixed))
+    assert [c.email for c in stored(app)] == ["bo@example.com"]
+
+
 def test_the_rate_limit_counts_each_address_behind_a_trusted_proxy(make_app):
     app, _, _ = make_blog(make_app, COMMENT_MODERATION="none", COMMENT_RATE_LIMIT="2 per minute", TRUSTED_PROXIES=1)
     flood, other = {"X-Forwarded-For": "203.0.113.7"}, {"X-Forwarded-For": "198.51.100.23"}
@@ -547,15 +581,143 @@ def test_the_poster_can_delete_their_comment(make_app):
     assert poster.get(delete).status_code == 404
 
 
-def test_deleting_a_comment_deletes_its_replies(make_app):
+PLACEHOLDER = "This comment was deleted."
+
+
+def own_part(html: str) -> str:
+    """A comment's <li> without the replies nested in it."""
+    nested = html.find("<ol")
+    return html if nested == -1 else html[:nested]
+
+
+def test_a_reply_survives_its_parents_deletion_by_the_poster(make_app):
     app, _, _ = make_blog(make_app, COMMENT_MODERATION="none")
-    poster = app.test_client()
-    parent = posted_id(send_comment(poster, body="Parent comment."))
-    posted_id(send_comment(app.test_client(), name="Cy", email="cy@example.com", body="A reply.", parent_id=parent))
+    poster, reader = app.test_client(), app.test_client()
+    parent = posted_id(send_comment(poster, name="Pat Poster", email="pat@example.com", body="Parent comment."))
+    reply = posted_id(send_comment(app.test_client(), name="Cy", email="cy@example.com", body="A reply.",
+                                   parent_id=parent))
     page = poster.get(f"/comments/{parent}/delete")
-    assert "The replies to it are deleted with it." in text(page)
-    assert poster.post(f"/comments/{parent}/delete", data={"token": token_of(page)}).status_code == 302
-    assert heading(app.test_client().get("/posts/hello")) == "0 comments"
+    assert "The replies to it stay" in text(page)
+    response = poster.post(f"/comments/{parent}/delete", data={"token": token_of(page)})
+    assert response.headers["Location"] == "/posts/hello#comments"
+
+    article = reader.get("/posts/hello")
+    placeholder = item(comments_section(article), parent)
+    assert PLACEHOLDER in own_part(placeholder) and "A reply." in item(placeholder, reply)
+    assert "Pat Poster" not in text(article) and "Parent comment." not in text(article)
+    assert heading(article) == "1 comment"  # the placeholder is never counted
+    assert "1 comment</a>" in text(reader.get("/"))
+    row = {c.id: c for c in stored(app)}[parent]  # the words are gone from the database too
+    assert (row.status, row.name, row.email, row.body, row.client_address) == ("deleted", "", "", "", None)
+    feed = text(reader.get("/posts/hello/comments.atom"))
+    assert f"comment-{reply}" in feed and f"comment-{parent}" not in feed
+    assert reader.get(f"/comments/{parent}").status_code == 404
+    assert poster.get(f"/comments/{parent}").status_code == 404  # not even for its poster
+    assert poster.get(f"/comments/{parent}/edit").status_code == 404
+    assert poster.post(f"/comments/{parent}/edit", data={"token": token_of(page), "body": "Back!"}).status_code == 404
+    assert {c.id: c.body for c in stored(app)}[parent] == ""
+    assert f'href="/comments/{parent}/edit"' not in comments_section(poster.get("/posts/hello"))
+    replying = send_comment(app.test_client(), name="Dee", email="dee@example.com", body="To nobody.",
+                            parent_id=parent)
+    assert NOT_ON_POST in text(replying)
+
+
+def test_thread_shape_after_deletes_placeholders_go_with_their_last_reply(make_app):
+    app, content, _ = make_blog(make_app, COMMENT_MODERATION="none")
+    ann = posted_id(send_comment(app.test_client(), name="Ann", email="ann@example.com", body="Ann on top."))
+    bo = posted_id(send_comment(app.test_client(), name="Bo", body="Bo under Ann.", parent_id=ann))
+    cy = posted_id(send_comment(app.test_client(), name="Cy", email="cy@example.com", body="Cy under Bo.",
+                                parent_id=bo))
+    dee = posted_id(send_comment(app.test_client(), name="Dee", email="dee@example.com", body="Dee under Ann.",
+                                 parent_id=ann))
+    ada, reader = logged_in(app, AUTHOR), app.test_client()
+
+    def delete(comment_id):
+        response = ada.post(f"/admin/comments/{comment_id}/delete", data={"next": "/posts/hello"})
+        assert response.headers["Location"] == "/posts/hello"
+
+    delete(bo)
+    delete(ann)
+    section = comments_section(reader.get("/posts/hello"))
+    assert f'id="comment-{cy}"' in item(item(section, ann), bo) and f'id="comment-{dee}"' in item(section, ann)
+    assert own_part(item(section, ann)).count(PLACEHOLDER) == 1
+    assert "Ann on top." not in section and "Bo under Ann." not in section
+    assert heading(reader.get("/posts/hello")) == "2 comments"
+    moderated = comments_section(ada.get("/posts/hello"))
+    for placeholder in (ann, bo):  # no moderation buttons on a placeholder
+        assert "/admin/comments/" not in own_part(item(moderated, placeholder))
+    assert f'action="/admin/comments/{cy}/delete"' in moderated
+
+    delete(cy)  # Bo's placeholder loses its last reply and goes; Ann's keeps Dee
+    assert sorted(c.id for c in stored(app)) == [ann, dee]
+    section = comments_section(reader.get("/posts/hello"))
+    assert f'id="comment-{bo}"' not in section and PLACEHOLDER in own_part(item(section, ann))
+    delete(dee)
+    assert stored(app) == []
+    section = comments_section(reader.get("/posts/hello"))
+    assert PLACEHOLDER not in section and "No comments yet." in section
+
+
+def test_a_placeholder_shows_only_while_a_shown_reply_stands_under_it(make_app):
+    app, _, post_id = make_blog(make_app)  # first-time: the reply is held
+    ada = logged_in(app, AUTHOR)
+    with app.app_context():
+        root = Comment(post_id=post_id, name="Ann", email="ann@example.com", body="Ann.", body_html="<p>Ann.</p>",
+                       status=Comment.APPROVED)
+        db.session.add(root)
+        db.session.commit()
+        root_id = root.id
+    held = posted_id(send_comment(app.test_client(), name="Bo", body="Held reply.", parent_id=root_id))
+    ada.post(f"/admin/comments/{root_id}/delete")
+    assert status_of(app, root_id) == "deleted"
+    reader_page = app.test_client().get("/posts/hello")
+    assert PLACEHOLDER not in text(reader_page) and heading(reader_page) == "0 comments"
+    assert f'id="comment-{held}"' in item(comments_section(ada.get("/posts/hello")), root_id)
+    ada.post(f"/admin/comments/{held}/approve")
+    assert f'id="comment-{held}"' in item(comments_section(app.test_client().get("/posts/hello")), root_id)
+
+
+def test_a_moderator_deletes_a_spam_thread_after_a_confirmation_naming_the_replies(make_app):
+    app, _, _ = make_blog(make_app, COMMENT_MODERATION="none")
+    keep = posted_id(send_comment(app.test_client(), name="Ann", email="ann@example.com", body="Real comment."))
+    spam = posted_id(send_comment(app.test_client(), name="Spammer", email="s@example.com", body="Buy now.",
+                                  parent_id=keep))
+    one = posted_id(send_comment(app.test_client(), name="Bot", email="b1@example.com", body="Yes buy.",
+                                 parent_id=spam))
+    posted_id(send_comment(app.test_client(), name="Bot", email="b2@example.com", body="Buy more.", parent_id=one))
+    ada = logged_in(app, AUTHOR)
+    assert f'href="/admin/comments/{spam}/delete-thread' in own_part(item(comments_section(ada.get("/posts/hello")),
+                                                                          spam))
+    confirm = ada.get(f"/admin/comments/{spam}/delete-thread?next=/posts/hello")
+    assert "Delete this comment and its 2 replies?" in text(confirm) and "Buy now." in text(confirm)
+    assert len(stored(app)) == 4
+    assert app.test_client().post(f"/admin/comments/{spam}/delete-thread").headers["Location"].startswith("/login")
+    response = ada.post(f"/admin/comments/{spam}/delete-thread", data={"next": "/posts/hello"})
+    assert response.headers["Location"] == "/posts/hello"
+    assert [c.id for c in stored(app)] == [keep]
+    assert "Deleted the comment and 2 replies." in text(ada.get("/admin/comments"))
+    gone = ada.post(f"/admin/comments/{spam}/delete-thread", data={"next": "/posts/hello"})
+    assert gone.headers["Location"] == "/posts/hello"
+    assert "This comment was already deleted." in text(ada.get("/posts/hello"))
+
+
+def test_moderating_a_deleted_comment_says_it_was_already_deleted(make_app):
+    app, _, _ = make_blog(make_app, COMMENT_MODERATION="none")
+    ann = posted_id(send_comment(app.test_client(), name="Ann", email="ann@example.com", body="Ann."))
+    reply = posted_id(send_comment(app.test_client(), name="Bo", body="Bo.", parent_id=ann))
+    ada = logged_in(app, AUTHOR)
+    assert ada.post(f"/admin/comments/{ann}/delete").headers["Location"] == "/admin/comments"
+    for action in ("approve", "spam", "delete"):  # the placeholder is not brought back to life
+        response = ada.post(f"/admin/comments/{ann}/{action}", data={"next": "/posts/hello"})
+        assert response.headers["Location"] == "/posts/hello", action
+        assert "This comment was already deleted." in text(ada.get("/admin/comments")), action
+    assert status_of(app, ann) == "deleted"
+    queue = text(ada.get("/admin/comments?status=approved"))
+    assert "in reply to a deleted comment" in queue and ">Approved (1)</a>" in queue
+    assert ada.post("/admin/comments/999999/approve").headers["Location"] == "/admin/comments"
+    bulk = ada.post("/admin/comments/bulk", data={"action": "delete", "ids": [str(ann), str(reply)],
+                                                  "status": "approved"})
+    assert bulk.headers["Location"] == "/admin/comments?status=approved"
     assert stored(app) == []
 
 
@@ -940,3 +1102,77 @@ def test_replies_under_a_held_reply_stay_visible_and_counted(app, client, conten
     assert '<h2 id="comments-heading">2 comments</h2>' in page  # the count is what readers see
     home = client.get("/").get_data(as_text=True)
     assert "2 comments</a>" in home
+
+
+# --- 10. two moderators at once ---------------------------------------------------------------------------------------
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the 302 itself is the answer
+
+
+class Browser:
+    """A moderator's browser against the live server: its own cookies, redirects not followed."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(NoRedirect, urllib.request.HTTPCookieProcessor(CookieJar()))
+
+    def request(self, path: str, data: dict | None = None) -> tuple[int, str]:
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        try:
+            with self.opener.open(self.base + path, data=body, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+
+@pytest.fixture
+def live_blog(make_app):
+    """The blog served by a threaded server on a free port, as in production: one request per thread."""
+    app, content, post_id = make_blog(make_app, COMMENT_MODERATION="none")
+    content.author(ADMIN, "Rita Admin", role="admin")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, post_id, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+def test_two_moderators_deleting_and_approving_at_once_never_get_a_500(live_blog):
+    app, post_id, base = live_blog
+    rounds = 30
+    with app.app_context():
+        comments = [Comment(post_id=post_id, name=f"Reader {n}", email=f"r{n}@example.com", body=f"Held {n}.",
+                            body_html=f"<p>Held {n}.</p>", status=Comment.PENDING) for n in range(rounds)]
+        db.session.add_all(comments)
+        db.session.commit()
+        ids = [c.id for c in comments]
+    moderators = [Browser(base), Browser(base)]  # the post's author and an admin, each logged in once
+    for moderator, email in zip(moderators, (AUTHOR, ADMIN), strict=True):
+        status, _ = moderator.request("/login", {"email": email, "password": PASSWORD})
+        assert status == 302
+    barrier = threading.Barrier(2)
+    answers: list[tuple[str, int, str]] = []
+
+    def act(moderator: Browser, comment_id: int, action: str) -> None:
+        barrier.wait()
+        status, _ = moderator.request(f"/admin/comments/{comment_id}/{action}", {"next": "/admin/comments"})
+        shown, queue = moderator.request("/admin/comments")  # where the flash is shown
+        assert shown == 200, "logged out"
+        message = "already deleted" if "This comment was already deleted." in queue else "done"
+        answers.append((action, status, message))
+
+    for comment_id in ids:
+        threads = [threading.Thread(target=act, args=(moderators[0], comment_id, "delete")),
+                   threading.Thread(target=act, args=(moderators[1], comment_id, "approve"))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert len(answers) == 2 * rounds
+    assert [a for a in answers if a[1] != 302] == []  # never a 500, every answer a redirect back
+    assert all(status_of(app, comment_id) is None for comment_id in ids)  # the delete always wins
+    assert all(message == "done" for action, _, message in answers if action == "delete")

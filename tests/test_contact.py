@@ -612,6 +612,36 @@ def test_the_rate_limit_answers_429_with_the_text_kept(make_app):
     assert send(other).status_code == 302  # per client address
 
 
+def test_forms_with_errors_do_not_use_up_the_rate_limit(make_app):
+    app = make_app(CONTACT_MIN_SECONDS=0, CONTACT_RATE_LIMIT="3 per minute")
+    client = app.test_client()
+    for _ in range(5):  # a visitor struggling with their address
+        response = send(client, email="vera@example")
+        assert response.status_code == 200 and form_error(response) == FIX_FIELDS
+        assert "email" in field_errors(response)
+    for n in range(3):  # still three accepted messages to go
+        assert send(client, message=f"{MESSAGE} Number {n}.").headers["Location"] == "/contact/thanks"
+    assert send(client, message="One too many.").status_code == 429
+    assert len(messages_in(app)) == 3
+
+
+def test_a_corrected_form_sent_again_at_once_is_accepted(make_app, monkeypatch):
+    app = make_app(CONTACT_RATE_LIMIT="1000 per minute")  # CONTACT_MIN_SECONDS: the default, 3
+    client = app.test_client()
+    clock = {"now": 1_800_000_000}
+    monkeypatch.setattr("blog.public_forms.now", lambda: clock["now"])
+    token = token_of(client.get("/contact"))
+    clock["now"] += 20  # the visitor types for a while, with a typo
+    typo = client.post("/contact", data={"token": token, "name": "Vera", "email": "vera@example",
+                                         "message": MESSAGE})
+    assert typo.status_code == 200 and "email" in field_errors(typo)
+    clock["now"] += 1  # fixes it and sends again at once
+    fixed = client.post("/contact", data={"token": token_of(typo), "name": "Vera", "email": "vera@example.com",
+                                          "message": MESSAGE})
+    assert fixed.headers["Location"] == "/contact/thanks"
+    assert [m["email"] for m in messages_in(app)] == ["vera@example.com"]
+
+
 # --- the inbox ----------------------------------------------------------------------------------------------
 
 

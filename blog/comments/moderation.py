@@ -7,6 +7,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
 from ..auth.views import is_safe_next
 from ..extensions import db
@@ -35,9 +36,22 @@ def queue():
         abort(404)
     pagination = db.paginate(moderation_queue(current_user, status), page=page_number(), per_page=50,
                              error_out=True)
+    with_replies = set(db.session.scalars(select(Comment.parent_id).distinct().where(
+        Comment.parent_id.in_([c.id for c in pagination.items]))))
     return render_template("comments/queue.html", pagination=pagination, status=status,
-                           counts=moderation_counts(current_user), button=ButtonForm(),
+                           counts=moderation_counts(current_user), button=ButtonForm(), with_replies=with_replies,
                            bulk=BulkModerationForm(status=status))
+
+
+ALREADY_DELETED = _l("This comment was already deleted.")
+# What a commit raises when another request deleted the row under this one.
+GONE = (services.AlreadyDeleted, StaleDataError, ObjectDeletedError)
+
+
+def already_deleted(default: str):
+    db.session.rollback()
+    flash(ALREADY_DELETED)
+    return back(default)
 
 
 @bp.post("/admin/comments/<int(max=2147483647):comment_id>/<action>")
@@ -45,13 +59,42 @@ def queue():
 def moderate(comment_id: int, action: str):
     if action not in ACTIONS:
         abort(404)
-    comment = db.get_or_404(Comment, comment_id)
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.is_placeholder:
+        return already_deleted(url_for("comments.queue"))
     if not services.can_moderate(current_user, comment.post):
         abort(403)
-    services.moderate(comment, action)
-    db.session.commit()
+    try:
+        services.moderate(comment, action)
+        db.session.commit()
+    except GONE:
+        return already_deleted(url_for("comments.queue"))
     flash(DONE[action])
     return back(url_for("comments.queue"))
+
+
+@bp.route("/admin/comments/<int(max=2147483647):comment_id>/delete-thread", methods=["GET", "POST"])
+@login_required
+def delete_thread(comment_id: int):
+    """A spam thread goes whole, after a confirmation that says how many replies go with it."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.is_placeholder:
+        return already_deleted(url_for("comments.queue"))
+    if not services.can_moderate(current_user, comment.post):
+        abort(403)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        try:
+            replies = services.delete_thread(comment)
+            db.session.commit()
+        except GONE:
+            return already_deleted(url_for("comments.queue"))
+        flash(ngettext("Deleted the comment and %(num)d reply.", "Deleted the comment and %(num)d replies.",
+                       replies))
+        return back(url_for("comments.queue"))
+    replies = len(services.thread_ids(comment)) - 1
+    return render_template("comments/delete_thread.html", comment=comment, replies=replies, form=form,
+                           next=request.args.get("next", ""))
 
 
 @bp.post("/admin/comments/bulk")
@@ -59,17 +102,28 @@ def moderate(comment_id: int, action: str):
 def bulk():
     form = BulkModerationForm()
     status = form.status.data if form.status.data in STATUSES else Comment.PENDING
-    ids = [i for i in map(parse_id, request.form.getlist("ids")) if i is not None]
+    ids = {i for i in map(parse_id, request.form.getlist("ids")) if i is not None}
     if form.validate_on_submit() and ids:
         comments = db.session.scalars(
             select(Comment).where(Comment.id.in_(ids)).options(joinedload(Comment.post))).all()
         allowed = [c for c in comments if services.can_moderate(current_user, c.post)]
         if len(allowed) != len(comments):
             abort(403)
-        for comment in allowed:
-            services.moderate(comment, form.action.data)
-        db.session.commit()
-        flash(ngettext("%(num)d comment done.", "%(num)d comments done.", len(allowed)))
+        done = 0
+        try:
+            for comment in allowed:
+                # A parent deleted in this same action may already be gone with its last reply.
+                if db.session.get(Comment, comment.id) is None or comment.is_placeholder:
+                    continue
+                services.moderate(comment, form.action.data)
+                done += 1
+            db.session.commit()
+        except GONE:
+            return already_deleted(url_for("comments.queue", status=status))
+        if done < len(ids):
+            flash(ngettext("%(num)d of the selected comments was already deleted.",
+                           "%(num)d of the selected comments were already deleted.", len(ids) - done))
+        flash(ngettext("%(num)d comment done.", "%(num)d comments done.", done))
     elif not ids:
         flash(_("Select at least one comment first."))
     return redirect(url_for("comments.queue", status=status))

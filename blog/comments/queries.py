@@ -3,8 +3,8 @@
 from dataclasses import dataclass, field
 
 from flask import current_app, url_for
-from sqlalchemy import Select, case, func, or_, select, tuple_
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, and_, case, func, or_, select, tuple_
+from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
 from ..models import Comment, Post
@@ -20,12 +20,30 @@ class Node:
     children: list["Node"] = field(default_factory=list)
 
 
-def visible_condition(own_ids: set[int], moderator: bool):
+def visible_condition(own_ids: set[int], moderator: bool, comment=Comment):
+    """SQL: the comments this reader sees with their text (placeholders aside); `is_shown` is its twin."""
     if moderator:
-        return Comment.status.in_([Comment.APPROVED, Comment.PENDING])
+        return comment.status.in_([Comment.APPROVED, Comment.PENDING])
     if own_ids:  # a commenter's browser sees their own held comments
-        return or_(Comment.status == Comment.APPROVED, Comment.id.in_(own_ids))
-    return Comment.status == Comment.APPROVED
+        return or_(comment.status == Comment.APPROVED,
+                   and_(comment.id.in_(own_ids), comment.status != Comment.DELETED))
+    return comment.status == Comment.APPROVED
+
+
+def is_shown(comment: Comment, own_ids: set[int], moderator: bool) -> bool:
+    """Python twin of visible_condition, for comments already loaded."""
+    if moderator:
+        return comment.status in (Comment.APPROVED, Comment.PENDING)
+    return comment.status == Comment.APPROVED or (comment.id in own_ids and comment.status != Comment.DELETED)
+
+
+def top_level_condition(own_ids: set[int], moderator: bool):
+    """Top-level comments this reader sees: the visible ones, and placeholders with a visible reply."""
+    reply = aliased(Comment)
+    has_shown_reply = (select(reply.id)
+                       .where(reply.root_id == Comment.id, visible_condition(own_ids, moderator, reply))
+                       .exists())
+    return or_(visible_condition(own_ids, moderator), and_(Comment.status == Comment.DELETED, has_shown_reply))
 
 
 def top_level_comments(post: Post, visible) -> Select:
@@ -35,7 +53,7 @@ def top_level_comments(post: Post, visible) -> Select:
 
 def comment_thread(post: Post, page: int, own_ids: set[int], moderator: bool):
     """One page of top-level comments with all their replies: two queries plus the count."""
-    pagination = db.paginate(top_level_comments(post, visible_condition(own_ids, moderator)), page=page,
+    pagination = db.paginate(top_level_comments(post, top_level_condition(own_ids, moderator)), page=page,
                              per_page=current_app.config["COMMENT_PAGE_SIZE"], error_out=True)
     roots = list(pagination.items)
     replies = []
@@ -46,8 +64,7 @@ def comment_thread(post: Post, page: int, own_ids: set[int], moderator: bool):
             .order_by(Comment.created_at, Comment.id)).all()
 
     def shown(comment: Comment) -> bool:
-        return (comment.status == Comment.APPROVED or comment.id in own_ids
-                or (moderator and comment.status == Comment.PENDING))
+        return is_shown(comment, own_ids, moderator)
 
     return pagination, build_tree(roots, replies, current_app.config["COMMENT_MAX_DEPTH"], shown)
 
@@ -58,14 +75,19 @@ def build_tree(roots: list[Comment], replies: list[Comment], max_depth: int,
 
     A reply that is not shown hands its place to its own replies: they hang under its nearest shown
     ancestor, so every approved comment under an approved thread is on the page (and in the count).
+    A placeholder (a deleted comment) keeps its place only while a shown comment stands under it.
     """
     top = [Node(c, 1) for c in roots]
     nodes, containers = {n.comment.id: n for n in top}, {c.id: top for c in roots}
+    parents = {c.id: c.parent_id for c in (*roots, *replies)}
+    keep: set[int] = set()  # placeholders with a shown comment under them
     for reply in replies:  # oldest first, so a parent is always placed before its replies
         parent = nodes.get(reply.parent_id)
         if parent is None:
             continue  # under a thread this page does not show
-        if not shown(reply):
+        # A placeholder past the last level would only be an empty line among its flattened replies.
+        placeholder = reply.is_placeholder and parent.depth < max_depth
+        if not (placeholder or shown(reply)):
             nodes[reply.id] = parent
             continue
         if parent.depth < max_depth:
@@ -74,7 +96,19 @@ def build_tree(roots: list[Comment], replies: list[Comment], max_depth: int,
             node, container = Node(reply, max_depth, in_reply_to=parent.comment), containers[parent.comment.id]
         container.append(node)
         nodes[reply.id], containers[reply.id] = node, container
-    return top
+        if not placeholder:
+            ancestor = reply.parent_id
+            while ancestor is not None and ancestor not in keep:
+                keep.add(ancestor)
+                ancestor = parents.get(ancestor)
+
+    def prune(level: list[Node]) -> list[Node]:
+        kept = [n for n in level if not n.comment.is_placeholder or n.comment.id in keep]
+        for n in kept:
+            n.children = prune(n.children)
+        return kept
+
+    return prune(top)
 
 
 def comment_page(comment: Comment) -> int:
@@ -82,7 +116,7 @@ def comment_page(comment: Comment) -> int:
     root = comment if comment.root_id is None else db.session.get(Comment, comment.root_id)
     before = db.session.scalar(
         select(func.count(Comment.id)).where(
-            Comment.post_id == root.post_id, Comment.parent_id.is_(None), Comment.status == Comment.APPROVED,
+            Comment.post_id == root.post_id, Comment.parent_id.is_(None), top_level_condition(set(), False),
             tuple_(Comment.created_at, Comment.id) < tuple_(root.created_at, root.id)))
     return before // current_app.config["COMMENT_PAGE_SIZE"] + 1
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from ..extensions import db
 from ..markdown import render_comment
@@ -78,26 +78,111 @@ def create_comment(post: Post, parent: Comment | None, *, name: str, email: str,
 
 
 def edit_comment(comment: Comment, body: str) -> None:
-    """A new body runs the hold rules again: an approved comment can't be edited into spam."""
-    comment.body = body
-    comment.body_html = render_comment(body)
+    """A new body runs the hold rules again: an approved comment can't be edited into spam.
+
+    Raises AlreadyDeleted when a moderator deleted the comment meanwhile: an edit never brings it back.
+    """
+    values = {"body": body, "body_html": render_comment(body)}
     if comment.status != Comment.SPAM:
-        reason = hold_reason(comment.email, body, comment.body_html, exclude_id=comment.id)
-        comment.status = Comment.PENDING if reason else Comment.APPROVED
-        comment.held_reason = reason
+        reason = hold_reason(comment.email, body, values["body_html"], exclude_id=comment.id)
+        values.update(status=Comment.PENDING if reason else Comment.APPROVED, held_reason=reason)
+    _change(comment, **values)
 
 
 def within_edit_window(comment: Comment) -> bool:
     return utcnow() - comment.created_at < EDIT_WINDOW
 
 
+class AlreadyDeleted(Exception):
+    """The comment was deleted (by another moderator, or its poster) before this action reached it."""
+
+
 def moderate(comment: Comment, action: str) -> None:
+    """Approve, mark as spam or delete; raise AlreadyDeleted when someone deleted it first.
+
+    Each change is one statement conditional on the row still being a live comment, so of two moderators
+    acting at once the second finds nothing to change instead of bringing a placeholder back to life.
+    """
+    if comment.is_placeholder:
+        raise AlreadyDeleted()
     if action == "approve":
-        comment.status, comment.held_reason = Comment.APPROVED, None
+        _change(comment, status=Comment.APPROVED, held_reason=None)
     elif action == "spam":
-        comment.status = Comment.SPAM
-        comment.held_reason = comment.held_reason or _("marked as spam by a moderator")
+        _change(comment, status=Comment.SPAM,
+                held_reason=func.coalesce(Comment.held_reason, _("marked as spam by a moderator")))
     elif action == "delete":
-        db.session.delete(comment)
+        delete_comment(comment)
     else:
         raise ValueError(action)
+
+
+def _change(comment: Comment, **values) -> None:
+    result = db.session.execute(
+        update(Comment).where(Comment.id == comment.id, Comment.status != Comment.DELETED)
+        .values(updated_at=utcnow(), **values).execution_options(synchronize_session="fetch"))
+    if result.rowcount != 1:
+        raise AlreadyDeleted()
+
+
+def has_replies(comment_id: int) -> bool:
+    return db.session.scalar(select(Comment.id).where(Comment.parent_id == comment_id).limit(1)) is not None
+
+
+def delete_comment(comment: Comment) -> None:
+    """Delete one comment and never its replies.
+
+    With replies it stays as a placeholder whose name, address and text are blanked (the words are really
+    gone, the thread keeps its shape); without, the row goes, and so does any placeholder above it that
+    has no reply left.
+    """
+    if comment.is_placeholder:
+        raise AlreadyDeleted()
+    if has_replies(comment.id):
+        _change(comment, status=Comment.DELETED, name="", email="", body="", body_html="", held_reason=None,
+                client_address=None)
+        return
+    parent_id = comment.parent_id
+    _remove(comment.id)
+    remove_empty_placeholders(parent_id)
+
+
+def remove_empty_placeholders(comment_id: int | None) -> None:
+    """Remove placeholders that no longer have a reply, from comment_id upward."""
+    while comment_id is not None:
+        placeholder = db.session.get(Comment, comment_id)
+        if placeholder is None or not placeholder.is_placeholder or has_replies(comment_id):
+            return
+        comment_id = placeholder.parent_id
+        db.session.execute(delete(Comment).where(Comment.id == placeholder.id))
+
+
+def _remove(comment_id: int) -> None:
+    result = db.session.execute(delete(Comment).where(Comment.id == comment_id))
+    if result.rowcount != 1:
+        raise AlreadyDeleted()
+
+
+def thread_ids(comment: Comment) -> list[int]:
+    """The comment and every reply under it, at any depth."""
+    rows = db.session.execute(select(Comment.id, Comment.parent_id)
+                              .where(Comment.root_id == comment.thread_root_id)).all()
+    children: dict[int, list[int]] = {}
+    for reply_id, parent_id in rows:
+        children.setdefault(parent_id, []).append(reply_id)
+    found, todo = [], [comment.id]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, ()))
+    return found
+
+
+def delete_thread(comment: Comment) -> int:
+    """Delete a comment with every reply under it (a spam thread); returns how many replies went."""
+    ids = thread_ids(comment)
+    parent_id = comment.parent_id
+    result = db.session.execute(delete(Comment).where(Comment.id.in_(ids)))
+    if result.rowcount == 0:
+        raise AlreadyDeleted()
+    remove_empty_placeholders(parent_id)
+    return len(ids) - 1

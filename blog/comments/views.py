@@ -3,16 +3,15 @@
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from sqlalchemy import select
 
 from ..extensions import csrf, db, limiter
 from ..models import Comment, Post
 from ..posts.queries import post_by_slug, visible_post
-from ..ratelimit import rerender_on_breach
+from ..ratelimit import accepted_post, rerender_on_breach
 from . import bp, services
 from .cookie import own_comment_ids, remember_comment
 from .forms import CommentDeleteForm, CommentEditForm, CommentForm
-from .queries import comment_url
+from .queries import comment_url, is_shown
 
 
 def render_post_with_form(post: Post, form: CommentForm, status: int, form_error: str | None = None):
@@ -30,7 +29,7 @@ def comment_throttled_page(message: str) -> str:
 
 @bp.post("/posts/<slug>/comments")
 @csrf.exempt  # the stateless signed token below replaces the session-bound one
-@limiter.limit(lambda: current_app.config["COMMENT_RATE_LIMIT"], scope="comment",
+@limiter.limit(lambda: current_app.config["COMMENT_RATE_LIMIT"], scope="comment", deduct_when=accepted_post,
                on_breach=rerender_on_breach(comment_throttled_page))
 def create(slug: str):
     post = db.first_or_404(post_by_slug(slug))
@@ -47,7 +46,7 @@ def create(slug: str):
     parent = None
     if form.parent_id_value() is not None:
         parent = db.session.get(Comment, form.parent_id_value())
-        visible = parent is not None and (parent.status == Comment.APPROVED or parent.id in own_comment_ids())
+        visible = parent is not None and is_shown(parent, own_comment_ids(), moderator=False)
         if not visible or parent.post_id != post.id:
             return render_post_with_form(post, form, 400, _("The comment you replied to is not on this post."))
     if services.is_duplicate(post, form.body.data):
@@ -65,7 +64,7 @@ def create(slug: str):
 def permalink(comment_id: int):
     comment = db.get_or_404(Comment, comment_id)
     post = db.first_or_404(visible_post(comment.post_id))
-    if comment.status != Comment.APPROVED and comment.id not in own_comment_ids():
+    if not is_shown(comment, own_comment_ids(), moderator=False):
         abort(404)
     return redirect(comment_url(comment, post))
 
@@ -73,6 +72,8 @@ def permalink(comment_id: int):
 def own_comment(comment_id: int) -> tuple[Comment, Post]:
     """The commenter's own comment, still inside its edit window; 403 otherwise."""
     comment = db.get_or_404(Comment, comment_id)
+    if comment.is_placeholder:
+        abort(404)
     post = db.first_or_404(visible_post(comment.post_id))
     if comment.id not in own_comment_ids() or not services.within_edit_window(comment):
         abort(403, description=_("You can change a comment for 15 minutes after posting it, "
@@ -94,8 +95,12 @@ def edit(comment_id: int):
             if services.is_duplicate(post, form.body.data, exclude_id=comment.id):
                 form.body.errors.append(_("The same comment was just posted here."))
             else:
-                services.edit_comment(comment, form.body.data)
-                db.session.commit()
+                try:
+                    services.edit_comment(comment, form.body.data)
+                    db.session.commit()
+                except services.AlreadyDeleted:
+                    db.session.rollback()
+                    abort(404)
                 return redirect(comment_url(comment, post))
     form.issue_token(comment.id)
     return render_template("comments/edit.html", form=form, comment=comment, post=post, error=error), status
@@ -112,10 +117,13 @@ def delete(comment_id: int):
         if problem:
             status, error = problem
         else:
-            db.session.delete(comment)
-            db.session.commit()
+            try:
+                services.delete_comment(comment)  # the same rule as a moderator's delete: replies stay
+                db.session.commit()
+            except services.AlreadyDeleted:
+                db.session.rollback()
+                abort(404)
             return redirect(url_for("posts.article", slug=post.slug) + "#comments")
-    replies = db.session.scalar(select(Comment.id).where(Comment.parent_id == comment.id).limit(1))
     form.issue_token(comment.id)
     return render_template("comments/delete.html", form=form, comment=comment, post=post, error=error,
-                           has_replies=replies is not None), status
+                           has_replies=services.has_replies(comment.id)), status

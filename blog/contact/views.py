@@ -14,7 +14,7 @@ from ..forms import ButtonForm
 from ..mail import send_soon
 from ..models import ContactMessage
 from ..paging import page_number
-from ..ratelimit import rerender_on_breach
+from ..ratelimit import accepted_post, rerender_on_breach
 from . import bp, services
 from .forms import ContactForm
 from .services import unread_count
@@ -32,7 +32,7 @@ def form():
 
 @bp.post("/contact")
 @csrf.exempt  # the stateless signed token replaces the session-bound one, as on comments
-@limiter.limit(lambda: current_app.config["CONTACT_RATE_LIMIT"], scope="contact",
+@limiter.limit(lambda: current_app.config["CONTACT_RATE_LIMIT"], scope="contact", deduct_when=accepted_post,
                on_breach=rerender_on_breach(lambda message: render_contact(ContactForm(), message)))
 def send():
     form = ContactForm()

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ..comments import services as comment_services
 from ..comments.cookie import own_comment_ids
 from ..comments.forms import CommentForm
-from ..comments.queries import comment_thread
+from ..comments.queries import comment_thread, is_shown
 from ..extensions import db
 from ..forms import ButtonForm, parse_id
 from ..models import Comment, Tag
@@ -58,8 +58,7 @@ def render_article(post, comment_form=None, form_error: str | None = None) -> st
     reply_id = parse_id(request.args.get("reply_to") if comment_form is None else form.parent_id.data)
     if reply_id is not None:
         reply_to = db.session.get(Comment, reply_id)
-        if reply_to is None or reply_to.post_id != post.id or (
-                reply_to.status != Comment.APPROVED and reply_to.id not in own_ids):
+        if reply_to is None or reply_to.post_id != post.id or not is_shown(reply_to, own_ids, moderator=False):
             reply_to = None
     form.parent_id.data = str(reply_to.id) if reply_to else ""
     return render_template(
