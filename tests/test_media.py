@@ -443,7 +443,7 @@ def test_ids_of_deleted_pictures_are_never_reused(media_app, author):
 
 
 def test_the_media_migration_keeps_what_was_there_and_sets_uploaders_null(empty_database):  # noqa: F811
-    before, media = "7ff56a6132ec", "afecf496e678"
+    before, media = "b5d2e8c41f07", "afecf496e678"
     assert flask_cli(empty_database, "db", "upgrade", before).returncode == 0
     engine = sa.create_engine(empty_database)
     with engine.begin() as conn:

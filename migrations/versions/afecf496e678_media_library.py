@@ -3,7 +3,7 @@
 Two new tables only: no existing row is read or changed.
 
 Revision ID: afecf496e678
-Revises: 7ff56a6132ec
+Revises: b5d2e8c41f07
 Create Date: 2026-11-25 14:39:35.546915
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'afecf496e678'
-down_revision = '7ff56a6132ec'
+down_revision = 'b5d2e8c41f07'
 branch_labels = None
 depends_on = None
 
