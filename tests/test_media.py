@@ -496,3 +496,15 @@ def test_an_upload_without_a_file_asks_for_one(media_app, author, media_root):
     response = author.post("/admin/media", data={"alt": ALT}, content_type="multipart/form-data")
     assert "Choose a picture to upload." in text(response)
     assert stored(media_app, media_root)["media"] == 0
+
+
+def test_a_file_lost_from_the_folder_is_a_404_not_an_error(make_app, media_root):
+    app = make_app(MEDIA_ROOT=str(media_root))
+    Content(app).author()
+    client = app.test_client()
+    log_in(client)
+    upload(client, picture())
+    name = full_size_name(app)
+    (media_root / name).unlink()
+    assert client.get(f"/media/{name}").status_code == 404
+    assert "photo.jpg" in text(client.get("/admin/media"))  # the library still lists it
