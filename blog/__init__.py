@@ -32,6 +32,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
+    # Before CSRFProtect's hook, which reads the form (and so the body) ahead of any view.
+    app.before_request(allow_large_uploads)
     db.init_app(app)
     from .search.index import include_name
 
@@ -59,6 +61,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .comments import bp as comments_bp
     from .contact import bp as contact_bp
     from .feeds import bp as feeds_bp
+    from .media.views import bp as media_bp
     from .posts import bp as posts_bp
     from .search import bp as search_bp
 
@@ -68,6 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(contact_bp)
     app.register_blueprint(feeds_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(media_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
     from .cli import register_commands
@@ -87,7 +91,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
-        "img-src 'self' data:",
+        # Authors' posts may show pictures from other sites (the server never fetches them).
+        "img-src 'self' data: https:",
         "object-src 'none'",
         "base-uri 'none'",
         "frame-ancestors 'none'",
@@ -102,9 +107,19 @@ def refuse_untrusted_host():
         raise request.routing_exception
 
 
+# Room for the multipart framing, the CSRF token and the alt text around the picture itself.
+UPLOAD_FORM_OVERHEAD = 64 * 1024
+
+
+def allow_large_uploads():
+    """The media upload alone takes bodies up to MEDIA_MAX_BYTES (plus its form fields)."""
+    if request.endpoint == "media.upload" and request.method == "POST":
+        request.max_content_length = current_app.config["MEDIA_MAX_BYTES"] + UPLOAD_FORM_OVERHEAD
+
+
 def refuse_oversized_bodies():
     """413 before any view runs, whatever the route, when the declared body is over the limit."""
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    limit = request.max_content_length
     if limit is not None and request.content_length is not None and request.content_length > limit:
         abort(413)
 
@@ -145,6 +160,7 @@ def set_security_headers(response):
 
 def register_error_handlers(app: Flask) -> None:
     from .admin.stash import keep_typed_text
+    from .media.views import too_large_response as too_large_upload
     from .posts.queries import redirect_for_path
     from .security import security_event
 
@@ -172,6 +188,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(error):
+        if request.endpoint == "media.upload":
+            return too_large_upload()
         return render_template("errors/413.html"), 413
 
     @app.errorhandler(HTTPException)

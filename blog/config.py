@@ -104,6 +104,10 @@ def load_config(instance_path: str) -> dict:
         "MAIL_MAX_ATTEMPTS": env_int("MAIL_MAX_ATTEMPTS", 10),
         "MAIL_TIMEOUT": env_int("MAIL_TIMEOUT", 30),
         "MAIL_REQUEST_TIMEOUT": env_int("MAIL_REQUEST_TIMEOUT", 3),
+        "MEDIA_STORAGE": env_str("MEDIA_STORAGE", "filesystem"),
+        "MEDIA_ROOT": env_str("MEDIA_ROOT", str(Path(instance_path) / "media")),
+        "MEDIA_MAX_BYTES": env_int("MEDIA_MAX_BYTES", 10 * 1024 * 1024),
+        "MEDIA_MAX_PIXELS": env_int("MEDIA_MAX_PIXELS", 40_000_000),
     }
 
 
@@ -143,6 +147,8 @@ def derive_settings(config) -> None:
         raise ValueError("SESSION_IDLE_DAYS, SESSION_MAX_DAYS and EDITOR_STASH_HOURS must be at least 1")
     if config["REVISIONS_KEEP"] < 1 or config["AUTOSAVE_SECONDS"] < 1:
         raise ValueError("REVISIONS_KEEP and AUTOSAVE_SECONDS must be at least 1")
+    if config["MEDIA_STORAGE"] not in ("filesystem", "database"):
+        raise ValueError("MEDIA_STORAGE must be filesystem or database")
     site_url = (config.get("SITE_URL") or "").rstrip("/") or None
     secure = bool(site_url and site_url.startswith("https://"))
     config["SITE_URL"] = site_url

@@ -2,17 +2,20 @@
 
 import math
 import re
+from html import escape
 
 import nh3
+from flask import has_app_context
 from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "code", "pre",
-    "blockquote", "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr", "th", "td",
+    "blockquote", "ul", "ol", "li", "a", "img", "picture", "source", "table", "thead", "tbody", "tr", "th", "td",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
-    "img": {"src", "alt", "title"},
+    "img": {"src", "alt", "title", "srcset", "sizes", "width", "height", "loading", "decoding"},
+    "source": {"type", "srcset", "sizes"},
     "ol": {"start"},
     "th": {"align"},
     "td": {"align"},
@@ -34,10 +37,60 @@ def _shift_headings(tokens) -> None:
             token.tag = f"h{min(6, int(token.tag[1]) + offset)}"
 
 
+# The article column is at most about 42rem wide; below that the picture spans the screen.
+IMAGE_SIZES = "(max-width: 45rem) 100vw, 42rem"
+_OWN_MEDIA = re.compile(r"/media/([^/?#]+)")
+
+
+def _image_sources(tokens) -> set[str]:
+    names = set()
+    for token in tokens:
+        for child in token.children or ():
+            if child.type == "image":
+                found = _OWN_MEDIA.fullmatch(child.attrGet("src") or "")
+                if found:
+                    names.add(found.group(1))
+    return names
+
+
+def _render_image(self, tokens, idx, options, env):
+    """Our own pictures become a responsive <picture>; any other image stays a plain <img>."""
+    token = tokens[idx]
+    env["images_seen"] = env.get("images_seen", 0) + 1
+    found = _OWN_MEDIA.fullmatch(token.attrGet("src") or "")
+    image = env.get("media", {}).get(found.group(1)) if found else None
+    if image is None:
+        return self.image(tokens, idx, options, env)
+    alt = escape(self.renderInlineAsText(token.children or [], options, env))
+    title = f' title="{escape(token.attrGet("title"))}"' if token.attrGet("title") else ""
+    # The first picture is likely on screen at once: loading it lazily would delay it.
+    lazy = ' loading="lazy"' if env["images_seen"] > 1 else ""
+    srcset = ", ".join(f"{url} {width}w" for url, width in image.fallback)
+    webp = ""
+    if image.webp:
+        webp_srcset = ", ".join(f"{url} {width}w" for url, width in image.webp)
+        webp = f'<source type="image/webp" srcset="{webp_srcset}" sizes="{IMAGE_SIZES}">'
+    return (f'<picture>{webp}<img src="{image.src}" srcset="{srcset}" sizes="{IMAGE_SIZES}" '
+            f'width="{image.width}" height="{image.height}" alt="{alt}"{title}{lazy} decoding="async"></picture>')
+
+
+_md.add_render_rule("image", _render_image)
+
+
+def _our_media(names: set[str]) -> dict:
+    """Our pictures for these names, read at render time (the body is rendered once, on save)."""
+    if not names or not has_app_context():
+        return {}
+    from .media.services import responsive_images  # models import this module: a top-level import cycles
+
+    return responsive_images(names)
+
+
 def render_markdown(text: str) -> str:
     tokens = _md.parse(text)
     _shift_headings(tokens)
-    html = _md.renderer.render(tokens, _md.options, {})
+    env = {"media": _our_media(_image_sources(tokens))}
+    html = _md.renderer.render(tokens, _md.options, env)
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -99,6 +100,7 @@ class User(UserMixin, Model):
 
     # Not stored: the device session this request runs in (auth/sessions.py sets both). Flask-Login's id
     # is that session's token, so the session cookie and the remember-me cookie name one device.
+    __allow_unmapped__ = True
     device_session_token: str | None = None
     device_session_id: int | None = None
 
@@ -360,3 +362,60 @@ class Redirect(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     post: Mapped[Post] = relationship()
+
+
+class Media(Model):
+    """An uploaded picture: what the author sent, decoded and described; its files are the variants."""
+
+    __tablename__ = "media"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SHA-256 of the bytes as uploaded: the same file uploaded twice is one entry in the library.
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    original_filename: Mapped[str] = mapped_column(String(255))
+    format: Mapped[str] = mapped_column(String(10))  # Pillow's name: JPEG, PNG, WEBP, GIF
+    mime_type: Mapped[str] = mapped_column(String(30))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    byte_size: Mapped[int] = mapped_column(Integer)
+    alt_text: Mapped[str] = mapped_column(String(500), default="")
+    decorative: Mapped[bool] = mapped_column(Boolean, default=False)
+    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    uploader: Mapped[User | None] = relationship()
+    variants: Mapped[list[MediaVariant]] = relationship(
+        back_populates="media", order_by="[MediaVariant.width, MediaVariant.format]",
+        cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def full_size(self) -> MediaVariant:
+        """The largest version in the uploaded format: the one the editor links to."""
+        own = [v for v in self.variants if v.format == self.format] or self.variants
+        return max(own, key=lambda v: v.width)
+
+    @property
+    def thumbnail(self) -> MediaVariant:
+        return min(self.variants, key=lambda v: (v.width, v.format != "WEBP"))
+
+
+class MediaVariant(Model):
+    """One stored file of a picture: a width in a format, under a content-hashed name."""
+
+    __tablename__ = "media_variants"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"), index=True)
+    # The file's name in /media/<name>: a hash of its bytes, its width and extension.
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    format: Mapped[str] = mapped_column(String(10))
+    mime_type: Mapped[str] = mapped_column(String(30))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    byte_size: Mapped[int] = mapped_column(Integer)
+    # The bytes themselves with MEDIA_STORAGE=database; None when they live on the filesystem.
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+
+    media: Mapped[Media] = relationship(back_populates="variants")

@@ -1,6 +1,6 @@
 """Markdown rendering and its sanitiser, the only HTML the templates mark safe."""
 
-from blog.markdown import render_markdown
+from blog.markdown import render_comment, render_markdown
 
 
 def test_raw_html_is_shown_as_text():
@@ -27,3 +27,9 @@ def test_emphasis_lists_quotes_and_code():
                  "<pre><code>code block")
     for fragment in fragments:
         assert fragment in html
+
+
+def test_images_outside_an_app_render_plain_and_comments_never_show_them():
+    assert render_markdown("![a](/media/0123456789abcdef0123-480.webp)") == \
+        '<p><img src="/media/0123456789abcdef0123-480.webp" alt="a"></p>\n'
+    assert "<img" not in render_comment("![a](https://example.com/a.png) ![b](/media/0123456789abcdef0123-480.webp)")

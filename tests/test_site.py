@@ -24,6 +24,8 @@ def test_security_headers_on_every_response(client, content):
         for directive in ("default-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
             assert directive in csp
         assert "unsafe-inline" not in csp
+        # Authors' posts may show pictures from other sites; nothing else may come from elsewhere.
+        assert "img-src 'self' data: https:" in csp and "http:" not in csp.replace("https:", "")
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
 

@@ -46,7 +46,7 @@ def demo_site(tmp_path_factory, **settings):
     url = f"sqlite:///{path}"
     migrate_database(url)
     app = create_app({**BASE_CONFIG, "TESTING": False, "SQLALCHEMY_DATABASE_URI": url, "COMMENT_MIN_SECONDS": 1,
-                      "CONTACT_MIN_SECONDS": 1, **settings})
+                      "CONTACT_MIN_SECONDS": 1, "MEDIA_ROOT": str(path.parent / "media"), **settings})
     runner = app.test_cli_runner()
     for args in (["seed-demo"], ["create-author", AUTHOR_EMAIL, "--name", "Bea Browser", "--admin",
                                  "--password", AUTHOR_PASSWORD]):

@@ -1,0 +1,1 @@
+"""Pictures: uploads decoded and stripped by Pillow, stored in several sizes, served under /media/."""
