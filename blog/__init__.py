@@ -56,14 +56,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     login_manager.user_loader(user_for_token)
 
-    from .admin import bp as admin_bp
-    from .auth import bp as auth_bp
-    from .comments import bp as comments_bp
-    from .contact import bp as contact_bp
-    from .feeds import bp as feeds_bp
+    from .admin.views import bp as admin_bp
+    from .auth.views import bp as auth_bp
+    from .comments.views import bp as comments_bp
+    from .contact.views import bp as contact_bp
+    from .feeds.views import bp as feeds_bp
     from .media.views import bp as media_bp
-    from .posts import bp as posts_bp
-    from .search import bp as search_bp
+    from .posts.views import bp as posts_bp
+    from .search.views import bp as search_bp
 
     app.register_blueprint(posts_bp)
     app.register_blueprint(auth_bp)

@@ -1,6 +1,6 @@
 """Dashboard pages: request handling only; writing rules live in posts/services.py."""
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, ngettext, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
@@ -12,15 +12,24 @@ from ..auth import sessions
 from ..auth.access import admin_required
 from ..comments.queries import moderation_counts
 from ..contact.services import unread_count
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..forms import ButtonForm
 from ..models import OutboxMail, Post, PostRevision, User, utcnow
 from ..paging import page_number
 from ..posts import revisions, services
 from ..security import security_event
-from . import bp
 from .forms import AccountForm, AuthorForm, AutosaveForm, PostForm, ResetPasswordForm
-from .stash import restore_typed_text
+from .stash import keep_typed_text, restore_typed_text
+
+bp = Blueprint("admin", __name__)
+
+
+@bp.before_request
+def require_login():
+    """Every page under /admin/ needs a logged-in author; an editor post that lost its session keeps its text."""
+    if current_user.is_authenticated:
+        return None
+    return keep_typed_text() or login_manager.unauthorized()
 
 
 def post_for_editing(post_id: int) -> Post:

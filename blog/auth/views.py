@@ -1,8 +1,6 @@
 """Login and logout: request handling only."""
 
-from urllib.parse import urlsplit
-
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
@@ -11,24 +9,16 @@ from werkzeug.security import check_password_hash
 
 from ..extensions import db, limiter
 from ..models import User
+from ..navigation import is_safe_next
 from ..ratelimit import rerender_on_breach
 from ..security import security_event
-from . import bp
 from .forms import LoginForm
 from .sessions import AUTHOR_KEY, complete_login, end_this_session
 
+bp = Blueprint("auth", __name__)
+
 # Checked against when the email is unknown, so both failures take the same time.
 _DUMMY_HASH = "scrypt:32768:8:1$dummysaltvalue00$" + "0" * 128
-
-
-def is_safe_next(target: str | None) -> bool:
-    """A path on this site: no scheme, no host, no backslash tricks, no control characters."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return False
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target) or "\\" in target:
-        return False
-    parts = urlsplit(target)
-    return not parts.scheme and not parts.netloc
 
 
 def render_login(form: LoginForm, error: str | None = None) -> str:

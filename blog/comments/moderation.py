@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
-from ..auth.views import is_safe_next
 from ..extensions import db
 from ..forms import ButtonForm, parse_id
 from ..models import Comment
+from ..navigation import is_safe_next
 from ..paging import page_number
 from . import bp, services
 from .forms import BulkModerationForm

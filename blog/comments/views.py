@@ -6,19 +6,22 @@ from flask_limiter.util import get_remote_address
 
 from ..extensions import csrf, db, limiter
 from ..models import Comment, Post
-from ..posts.queries import post_by_slug, visible_post
+from ..posts.queries import neighbours, post_by_slug, visible_post
 from ..ratelimit import accepted_post, rerender_on_breach
 from . import bp, services
 from .cookie import own_comment_ids, remember_comment
 from .forms import CommentDeleteForm, CommentEditForm, CommentForm
 from .queries import comment_url, is_shown
+from .section import comment_section
 
+# posts/article.html shows the comment section under every article through this global.
+bp.add_app_template_global(comment_section)
 
 def render_post_with_form(post: Post, form: CommentForm, status: int, form_error: str | None = None):
-    # Imported here: the article view renders the comment form, and this view renders the article.
-    from ..posts.views import render_article
-
-    return render_article(post, comment_form=form, form_error=form_error), status
+    """The article again, its comment form showing what was typed and what to fix."""
+    older, newer = neighbours(post)
+    return render_template("posts/article.html", post=post, older=older, newer=newer, comment_form=form,
+                           form_error=form_error), status
 
 
 def comment_throttled_page(message: str) -> str:

@@ -2,7 +2,7 @@
 
 from urllib.parse import quote
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from sqlalchemy import select
@@ -15,9 +15,11 @@ from ..mail import send_soon
 from ..models import ContactMessage
 from ..paging import page_number
 from ..ratelimit import accepted_post, rerender_on_breach
-from . import bp, services
+from . import services
 from .forms import ContactForm
 from .services import unread_count
+
+bp = Blueprint("contact", __name__)
 
 
 def render_contact(form: ContactForm, form_error: str | None = None) -> str:

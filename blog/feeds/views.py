@@ -1,12 +1,13 @@
 """Feeds and the sitemap: XML rendered from autoescaped templates, one query per list."""
 
-from flask import current_app, make_response, render_template
+from flask import Blueprint, current_app, make_response, render_template
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Comment, Post, Tag, post_tags, utcnow
 from ..posts.queries import archive_months, post_by_slug, published_posts
-from . import bp
+
+bp = Blueprint("feeds", __name__)
 
 FEED_SIZE = 20
 ATOM = "application/atom+xml; charset=utf-8"

@@ -1,18 +1,11 @@
 """Reader pages: request handling only, the queries live in queries.py."""
 
-from flask import abort, current_app, render_template, request
-from flask_login import current_user
+from flask import Blueprint, abort, current_app, render_template
 from sqlalchemy import select
 
-from ..comments import services as comment_services
-from ..comments.cookie import own_comment_ids
-from ..comments.forms import CommentForm
-from ..comments.queries import comment_thread, is_shown
 from ..extensions import db
-from ..forms import ButtonForm, parse_id
-from ..models import Comment, Tag
+from ..models import Tag
 from ..paging import page_number
-from . import bp
 from .queries import (
     archive_months,
     month_bounds,
@@ -22,6 +15,8 @@ from .queries import (
     posts_tagged,
     published_posts,
 )
+
+bp = Blueprint("posts", __name__)
 
 
 def paginate(query):
@@ -43,29 +38,10 @@ def archive():
 
 @bp.get("/posts/<slug>")
 def article(slug: str):
-    return render_article(db.first_or_404(post_by_slug(slug)))
-
-
-def render_article(post, comment_form=None, form_error: str | None = None) -> str:
-    """The article with its comment thread and form; comment views re-render it with errors."""
+    post = db.first_or_404(post_by_slug(slug))
     older, newer = neighbours(post)
-    own_ids = own_comment_ids()
-    moderator = comment_services.can_moderate(current_user, post)
-    comments, thread = comment_thread(post, page_number("cpage"), own_ids, moderator)
-    form = comment_form or CommentForm()
-    form.issue_token(post.id)  # a fresh token on every render, so a re-sent form is accepted
-    reply_to = None
-    reply_id = parse_id(request.args.get("reply_to") if comment_form is None else form.parent_id.data)
-    if reply_id is not None:
-        reply_to = db.session.get(Comment, reply_id)
-        if reply_to is None or reply_to.post_id != post.id or not is_shown(reply_to, own_ids, moderator=False):
-            reply_to = None
-    form.parent_id.data = str(reply_to.id) if reply_to else ""
-    return render_template(
-        "posts/article.html", post=post, older=older, newer=newer, comments=comments, thread=thread,
-        comment_form=form, form_error=form_error, reply_to=reply_to, own_ids=own_ids, moderator=moderator,
-        comments_open=comment_services.comments_open(post), button=ButtonForm() if moderator else None,
-        edit_window=comment_services.within_edit_window)
+    # The comment section below the article comes from the `comment_section` template global.
+    return render_template("posts/article.html", post=post, older=older, newer=newer)
 
 
 @bp.get("/tags/<slug>")

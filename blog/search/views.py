@@ -1,10 +1,11 @@
 """The search page: GET /search?q=..., no form token needed, cacheable like every reader page."""
 
-from flask import render_template, request
+from flask import Blueprint, render_template, request
 
 from ..paging import page_number
-from . import bp
 from .queries import search_posts, snippet
+
+bp = Blueprint("search", __name__)
 
 
 @bp.get("/search")

@@ -1,0 +1,40 @@
+"""The comment section under an article: its page of the thread, the form, and who may moderate.
+
+The article view and the comment views (which show the article again with a form's errors) both render
+posts/article.html; the template asks for this section through the `comment_section` template global, so
+the posts package never imports the comments package.
+"""
+
+from flask import request
+from flask_login import current_user
+
+from ..extensions import db
+from ..forms import ButtonForm, parse_id
+from ..models import Comment, Post
+from ..paging import page_number
+from . import services
+from .cookie import own_comment_ids
+from .forms import CommentForm
+from .queries import comment_thread, is_shown
+
+
+def comment_section(post: Post, comment_form: CommentForm | None = None, form_error: str | None = None) -> dict:
+    """What comments/_section.html shows: the thread page, the form (a re-sent one keeps its errors)."""
+    own_ids = own_comment_ids()
+    moderator = services.can_moderate(current_user, post)
+    comments, thread = comment_thread(post, page_number("cpage"), own_ids, moderator)
+    form = comment_form or CommentForm()
+    form.issue_token(post.id)  # a fresh token on every render, so a re-sent form is accepted
+    reply_to = None
+    reply_id = parse_id(request.args.get("reply_to") if comment_form is None else form.parent_id.data)
+    if reply_id is not None:
+        reply_to = db.session.get(Comment, reply_id)
+        if reply_to is None or reply_to.post_id != post.id or not is_shown(reply_to, own_ids, moderator=False):
+            reply_to = None
+    form.parent_id.data = str(reply_to.id) if reply_to else ""
+    return {
+        "comments": comments, "thread": thread, "comment_form": form, "form_error": form_error,
+        "reply_to": reply_to, "own_ids": own_ids, "moderator": moderator,
+        "comments_open": services.comments_open(post), "button": ButtonForm() if moderator else None,
+        "edit_window": services.within_edit_window,
+    }
