@@ -325,3 +325,15 @@ def test_the_featured_image_migration_keeps_every_post(empty_database):
         assert conn.execute(sa.text("SELECT count(*) FROM comments")).scalar() == 1
         assert "featured_media_id" not in {c["name"] for c in sa.inspect(conn).get_columns("posts")}
     engine.dispose()
+
+
+def test_the_library_counts_a_featured_picture_as_used(media_app, author):
+    publish_with_picture(author, media_app)
+    media_id = media_id_named(media_app, "harbour.jpg")
+    assert "Harbour Walk" in text(author.get("/admin/media"))
+    page = text(author.get(f"/admin/media/{media_id}/delete"))
+    assert "This picture is used in 1 post" in page
+    assert "Harbour Walk</a> (its featured image: the post will have none)" in page
+    refused = author.post(f"/admin/media/{media_id}/delete", data={})
+    assert "Posts use this picture: tick the box to delete it anyway." in text(refused)
+    assert featured_picture(text(author.get("/posts/harbour-walk"))) is not None

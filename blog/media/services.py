@@ -231,7 +231,7 @@ def delete_media(media: Media) -> None:
 
 
 def posts_using(media_list: list[Media]) -> dict[int, list[Post]]:
-    """Which posts' bodies refer to each picture (any of its versions), in one query."""
+    """Which posts use each picture: as featured image or in their body (any of its versions), in one query."""
     owner = {variant.name: media.id for media in media_list for variant in media.variants}
     usage: dict[int, list[Post]] = {media.id: [] for media in media_list}
     if not owner:
@@ -239,9 +239,13 @@ def posts_using(media_list: list[Media]) -> dict[int, list[Post]]:
     names = list(owner)
     condition = or_(*(Post.body.contains(f"/media/{name}", autoescape=True) for name in names)) \
         if len(names) <= 50 else Post.body.contains("/media/", autoescape=True)
+    # A featured picture is used too: its posts are found in the same query.
+    condition = or_(condition, Post.featured_media_id.in_(list(usage)))
     posts = db.session.scalars(select(Post).where(condition).order_by(Post.title, Post.id)).all()
     for post in posts:
-        for media_id in dict.fromkeys(owner[name] for name in MEDIA_PATH.findall(post.body) if name in owner):
+        in_body = [owner[name] for name in MEDIA_PATH.findall(post.body) if name in owner]
+        featured = [post.featured_media_id] if post.featured_media_id in usage else []
+        for media_id in dict.fromkeys(featured + in_body):
             usage[media_id].append(post)
     return usage
 
