@@ -81,9 +81,12 @@ def _our_media(names: set[str]) -> dict:
     """Our pictures for these names, read at render time (the body is rendered once, on save)."""
     if not names or not has_app_context():
         return {}
+    from .extensions import db
     from .media.services import responsive_images  # models import this module: a top-level import cycles
 
-    return responsive_images(names)
+    # A new post is in the session before its body is rendered: flushing it now would insert it half-filled.
+    with db.session.no_autoflush:
+        return responsive_images(names)
 
 
 def render_markdown(text: str) -> str:

@@ -167,6 +167,63 @@ class Tag(Model):
     posts: Mapped[list[Post]] = relationship(secondary=post_tags, back_populates="tags")
 
 
+class Media(Model):
+    """An uploaded picture: what the author sent, decoded and described; its files are the variants."""
+
+    __tablename__ = "media"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SHA-256 of the bytes as uploaded: the same file uploaded twice is one entry in the library.
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    original_filename: Mapped[str] = mapped_column(String(255))
+    format: Mapped[str] = mapped_column(String(10))  # Pillow's name: JPEG, PNG, WEBP, GIF
+    mime_type: Mapped[str] = mapped_column(String(30))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    byte_size: Mapped[int] = mapped_column(Integer)
+    alt_text: Mapped[str] = mapped_column(String(500), default="")
+    decorative: Mapped[bool] = mapped_column(Boolean, default=False)
+    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    uploader: Mapped[User | None] = relationship()
+    variants: Mapped[list[MediaVariant]] = relationship(
+        back_populates="media", order_by="[MediaVariant.width, MediaVariant.format]",
+        cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def full_size(self) -> MediaVariant:
+        """The largest version in the uploaded format: the one the editor links to."""
+        own = [v for v in self.variants if v.format == self.format] or self.variants
+        return max(own, key=lambda v: v.width)
+
+    @property
+    def thumbnail(self) -> MediaVariant:
+        return min(self.variants, key=lambda v: (v.width, v.format != "WEBP"))
+
+
+class MediaVariant(Model):
+    """One stored file of a picture: a width in a format, under a content-hashed name."""
+
+    __tablename__ = "media_variants"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    media_id: Mapped[int] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"), index=True)
+    # The file's name in /media/<name>: a hash of its bytes, its width and extension.
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    format: Mapped[str] = mapped_column(String(10))
+    mime_type: Mapped[str] = mapped_column(String(30))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    byte_size: Mapped[int] = mapped_column(Integer)
+    # The bytes themselves with MEDIA_STORAGE=database; None when they live on the filesystem.
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+
+    media: Mapped[Media] = relationship(back_populates="variants")
+
+
 class Post(Model):
     __tablename__ = "posts"
     # AUTOINCREMENT: on SQLite an id, once used, is never handed out again (an old link never finds
@@ -188,8 +245,13 @@ class Post(Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
 
     comments_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The picture shown above the title, on listing cards and in link previews; deleting it clears this.
+    featured_media_id: Mapped[int | None] = mapped_column(ForeignKey("media.id", ondelete="SET NULL"), index=True)
+    # Empty: the picture's own alt text from the library is used.
+    featured_alt: Mapped[str | None] = mapped_column(String(500))
 
     author: Mapped[User] = relationship(back_populates="posts")
+    featured_media: Mapped[Media | None] = relationship()
     tags: Mapped[list[Tag]] = relationship(
         secondary=post_tags, back_populates="posts", order_by="Tag.name"
     )
@@ -213,6 +275,13 @@ class Post(Model):
         if self.published_at is not None and self.published_at > self.updated_at:
             return self.published_at
         return self.updated_at
+
+    @property
+    def featured_image_alt(self) -> str:
+        """The featured picture's alt text: the post's own, else the library's (empty when decorative)."""
+        if self.featured_media is None:
+            return ""
+        return self.featured_alt or self.featured_media.alt_text
 
     def set_body(self, markdown_text: str) -> None:
         """Store the Markdown with its sanitised HTML and reading time."""
@@ -362,60 +431,3 @@ class Redirect(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     post: Mapped[Post] = relationship()
-
-
-class Media(Model):
-    """An uploaded picture: what the author sent, decoded and described; its files are the variants."""
-
-    __tablename__ = "media"
-    __table_args__ = {"sqlite_autoincrement": True}
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    # SHA-256 of the bytes as uploaded: the same file uploaded twice is one entry in the library.
-    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    original_filename: Mapped[str] = mapped_column(String(255))
-    format: Mapped[str] = mapped_column(String(10))  # Pillow's name: JPEG, PNG, WEBP, GIF
-    mime_type: Mapped[str] = mapped_column(String(30))
-    width: Mapped[int] = mapped_column(Integer)
-    height: Mapped[int] = mapped_column(Integer)
-    byte_size: Mapped[int] = mapped_column(Integer)
-    alt_text: Mapped[str] = mapped_column(String(500), default="")
-    decorative: Mapped[bool] = mapped_column(Boolean, default=False)
-    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-
-    uploader: Mapped[User | None] = relationship()
-    variants: Mapped[list[MediaVariant]] = relationship(
-        back_populates="media", order_by="[MediaVariant.width, MediaVariant.format]",
-        cascade="all, delete-orphan", passive_deletes=True)
-
-    @property
-    def full_size(self) -> MediaVariant:
-        """The largest version in the uploaded format: the one the editor links to."""
-        own = [v for v in self.variants if v.format == self.format] or self.variants
-        return max(own, key=lambda v: v.width)
-
-    @property
-    def thumbnail(self) -> MediaVariant:
-        return min(self.variants, key=lambda v: (v.width, v.format != "WEBP"))
-
-
-class MediaVariant(Model):
-    """One stored file of a picture: a width in a format, under a content-hashed name."""
-
-    __tablename__ = "media_variants"
-    __table_args__ = {"sqlite_autoincrement": True}
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    media_id: Mapped[int] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"), index=True)
-    # The file's name in /media/<name>: a hash of its bytes, its width and extension.
-    name: Mapped[str] = mapped_column(String(100), unique=True)
-    format: Mapped[str] = mapped_column(String(10))
-    mime_type: Mapped[str] = mapped_column(String(30))
-    width: Mapped[int] = mapped_column(Integer)
-    height: Mapped[int] = mapped_column(Integer)
-    byte_size: Mapped[int] = mapped_column(Integer)
-    # The bytes themselves with MEDIA_STORAGE=database; None when they live on the filesystem.
-    data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
-
-    media: Mapped[Media] = relationship(back_populates="variants")

@@ -56,6 +56,19 @@ def tag_uri(post) -> str:
     return f"tag:{host},{post.created_at:%Y-%m-%d}:post-{post.id}"
 
 
+def picture_of(media):
+    """The <picture> sources of a library picture whose versions are loaded."""
+    from .media.services import responsive_image
+
+    return responsive_image(media.variants)
+
+
+def share_image(post):
+    from .media.services import share_image as share_image_of
+
+    return share_image_of(post)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         date=lambda value, fmt="long": format_date(value, fmt),
@@ -67,7 +80,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(recent_posts=recent_posts, absolute_url=absolute_url, canonical_url=canonical_url,
-                                 tag_uri=tag_uri)
+                                 tag_uri=tag_uri, picture_of=picture_of, share_image=share_image)
 
     @app.context_processor
     def site_settings():

@@ -84,12 +84,14 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
-def make_app(database_url):
+def make_app(database_url, tmp_path):
     """Build test apps on this test's database; extra settings override the defaults."""
     apps = []
 
     def factory(**settings):
-        app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **settings})
+        # Pictures (seed-demo draws some) go to the test's own folder, never the repository's instance/.
+        app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
+                          "MEDIA_ROOT": str(tmp_path / "media"), **settings})
         apps.append(app)
         return app
 

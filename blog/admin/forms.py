@@ -46,6 +46,13 @@ class PostForm(FlaskForm):
     slug = StringField(_l("Slug"), filters=[strip_text],
                        description=_l("Optional: the address of the post, taken from the title when empty."),
                        validators=[Optional(), Length(max=200), NoControlCharacters()])
+    # Choices are the library's pictures, set by the view (admin/views.py featured_choices).
+    featured_media = SelectField(_l("Featured image"), choices=[], default="",
+                                 description=_l("Shown above the title, on the home page and in link previews."))
+    featured_alt = StringField(_l("Featured image alt text"), filters=[strip_text],
+                               description=_l("Optional: describes the picture for people who can't see it; "
+                                              "the alt text from the media library is used when empty."),
+                               validators=[Optional(), Length(max=500), NoControlCharacters()])
     publish_at = DateTimeLocalField(_l("Publish at"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
                                     validators=[Optional()],
                                     description=_l("Optional: a future time schedules the post."))
@@ -65,6 +72,9 @@ class PostForm(FlaskForm):
 
     def tag_names(self) -> list[str]:
         return split_tag_names(self.tags.data)
+
+    def featured_media_id(self) -> int | None:
+        return int(self.featured_media.data) if (self.featured_media.data or "").isdigit() else None
 
     def publish_at_utc(self) -> datetime | None:
         """The "Publish at" time, typed in the site's time zone, as an aware datetime."""

@@ -14,7 +14,7 @@ from ..comments.queries import moderation_counts
 from ..contact.services import unread_count
 from ..extensions import db, login_manager
 from ..forms import ButtonForm
-from ..models import OutboxMail, Post, PostRevision, User, utcnow
+from ..models import Media, OutboxMail, Post, PostRevision, User, utcnow
 from ..paging import page_number
 from ..posts import revisions, services
 from ..security import security_event
@@ -76,6 +76,21 @@ def posts():
     return render_template("admin/posts.html", pagination=pagination)
 
 
+def featured_choices() -> list[tuple[str, str]]:
+    """The featured image select: none, or any picture of the library (newest first), by file name."""
+    rows = db.session.execute(
+        select(Media.id, Media.original_filename, Media.width, Media.height).order_by(Media.id.desc())).all()
+    return [("", _("No featured image"))] + [
+        (str(media_id), f"{name} ({width} × {height})") for media_id, name, width, height in rows]
+
+
+def featured_fields(post: Post | None) -> dict[str, str]:
+    """The editor's featured image fields as the post has them."""
+    if post is None:
+        return {}
+    return {"featured_media": str(post.featured_media_id or ""), "featured_alt": post.featured_alt or ""}
+
+
 def editor_form(post: Post | None) -> PostForm:
     if request.method == "POST":
         return PostForm()
@@ -84,14 +99,15 @@ def editor_form(post: Post | None) -> PostForm:
         if kept is not None:
             save_with = _("Update") if post is not None and post.status != "draft" else _("Publish or Save draft")
             flash(_("Your text was kept: it is not saved yet. Press %(buttons)s to save it.", buttons=save_with))
-            return PostForm(formdata=MultiDict(kept))
+            return PostForm(formdata=MultiDict({**featured_fields(post), **kept}))
         flash(_("The text kept from your last session is no longer available: it is kept for %(hours)d hours, "
                 "for the account that typed it.", hours=current_app.config["EDITOR_STASH_HOURS"]))
     if post is None:
         return PostForm()
     custom_excerpt = post.excerpt if post.excerpt != services.derive_excerpt(post.body_html) else ""
     return PostForm(title=post.title, body=post.body, excerpt=custom_excerpt,
-                    tags=", ".join(tag.name for tag in post.tags), slug=post.slug, publish_at=local_publish_at(post))
+                    tags=", ".join(tag.name for tag in post.tags), slug=post.slug, publish_at=local_publish_at(post),
+                    **featured_fields(post))
 
 
 def local_publish_at(post: Post):
@@ -119,6 +135,7 @@ def edit_post(post_id: int):
 
 def edit(post: Post | None):
     form = editor_form(post)
+    form.featured_media.choices = featured_choices()
     preview = None
     if form.validate_on_submit():
         action = chosen_action(form, post)
@@ -131,7 +148,9 @@ def edit(post: Post | None):
             preview = services.preview_of(
                 title=form.title.data, body=form.body.data, excerpt=form.excerpt.data, tag_names=form.tag_names(),
                 author=post.author if post else current_user, published_at=form.publish_at_utc()
-                or (post.published_at if post else None))
+                or (post.published_at if post else None),
+                featured_media=db.session.get(Media, form.featured_media_id()) if form.featured_media_id() else None,
+                featured_alt=form.featured_alt.data)
         else:
             return save(post, form, action, requested_slug)
     return render_editor(form, post, preview=preview)
@@ -139,6 +158,7 @@ def edit(post: Post | None):
 
 def render_editor(form: PostForm, post: Post | None, preview=None, restored: PostRevision | None = None):
     """The editor page, with the banner for unsaved autosaved text and the count of revisions."""
+    form.featured_media.choices = featured_choices()
     autosave = None
     if post is not None and restored is None:
         autosave = revisions.pending_autosave(post, current_user.id)
@@ -153,6 +173,8 @@ def save(post: Post | None, form: PostForm, action: str, requested_slug: str):
         db.session.add(post)
     services.fill_post(post, title=form.title.data, body=form.body.data, excerpt=form.excerpt.data,
                        tag_names=form.tag_names())
+    post.featured_media_id = form.featured_media_id()
+    post.featured_alt = form.featured_alt.data or None
     if post.id is not None and requested_slug in ("", post.slug) and revisions.only_autosaved(post.id):
         # The autosave that created this draft took the slug from a half-typed title: take it from the title now.
         services.change_slug(post, services.unique_slug(form.title.data, post.id))
@@ -213,7 +235,7 @@ def restore_autosave(post_id: int):
     # The slug and publishing time are the post's: autosave leaves them alone.
     form = PostForm(formdata=None, title=autosave.title or post.title, body=autosave.body,
                     excerpt=revisions.custom_excerpt(autosave), tags=autosave.tags, slug=post.slug,
-                    publish_at=local_publish_at(post))
+                    publish_at=local_publish_at(post), **featured_fields(post))
     return render_editor(form, post, restored=autosave)
 
 

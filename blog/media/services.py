@@ -8,6 +8,7 @@ import logging
 import re
 import warnings
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -230,7 +231,7 @@ def delete_media(media: Media) -> None:
 
 
 def posts_using(media_list: list[Media]) -> dict[int, list[Post]]:
-    """Which posts' bodies refer to each picture (any of its versions), in one query."""
+    """Which posts use each picture: as featured image or in their body (any of its versions), in one query."""
     owner = {variant.name: media.id for media in media_list for variant in media.variants}
     usage: dict[int, list[Post]] = {media.id: [] for media in media_list}
     if not owner:
@@ -238,9 +239,13 @@ def posts_using(media_list: list[Media]) -> dict[int, list[Post]]:
     names = list(owner)
     condition = or_(*(Post.body.contains(f"/media/{name}", autoescape=True) for name in names)) \
         if len(names) <= 50 else Post.body.contains("/media/", autoescape=True)
+    # A featured picture is used too: its posts are found in the same query.
+    condition = or_(condition, Post.featured_media_id.in_(list(usage)))
     posts = db.session.scalars(select(Post).where(condition).order_by(Post.title, Post.id)).all()
     for post in posts:
-        for media_id in dict.fromkeys(owner[name] for name in MEDIA_PATH.findall(post.body) if name in owner):
+        in_body = [owner[name] for name in MEDIA_PATH.findall(post.body) if name in owner]
+        featured = [post.featured_media_id] if post.featured_media_id in usage else []
+        for media_id in dict.fromkeys(featured + in_body):
             usage[media_id].append(post)
     return usage
 
@@ -272,13 +277,88 @@ def responsive_images(names: set[str]) -> dict[str, ResponsiveImage]:
         by_media.setdefault(variant.media_id, []).append(variant)
     images = {}
     for variants in by_media.values():
-        webp = [v for v in variants if v.format == "WEBP"]
-        original = [v for v in variants if v.format != "WEBP"] or webp
-        largest = original[-1]
-        image = ResponsiveImage(
-            webp=[(f"/media/{v.name}", v.width) for v in webp] if original is not webp else [],
-            fallback=[(f"/media/{v.name}", v.width) for v in original], fallback_mime=largest.mime_type,
-            src=f"/media/{largest.name}", width=largest.width, height=largest.height)
+        image = responsive_image(variants)
         for variant in variants:
             images[variant.name] = image
     return images
+
+
+def responsive_image(variants: list[MediaVariant]) -> ResponsiveImage:
+    """The <picture> sources of one picture's versions (WebP first, then its own format)."""
+    variants = sorted(variants, key=lambda v: v.width)
+    webp = [v for v in variants if v.format == "WEBP"]
+    original = [v for v in variants if v.format != "WEBP"] or webp
+    largest = original[-1]
+    return ResponsiveImage(
+        webp=[(f"/media/{v.name}", v.width) for v in webp] if original is not webp else [],
+        fallback=[(f"/media/{v.name}", v.width) for v in original], fallback_mime=largest.mime_type,
+        src=f"/media/{largest.name}", width=largest.width, height=largest.height)
+
+
+# Link previews (Facebook, Mastodon, Slack...) show about 1200 pixels wide at most.
+SHARE_WIDTH = 1600
+
+
+@dataclass
+class SharedImage:
+    """The picture link previews show: og:image, twitter:image and the JSON-LD image."""
+
+    url: str  # absolute
+    width: int | None
+    height: int | None
+    alt: str
+
+
+def share_image(post) -> SharedImage | None:
+    """The featured picture, else the first picture in the body, else None.
+
+    Works from what the listing or article query already loaded (the featured picture's versions and the
+    stored body HTML): no query of its own.
+    """
+    from ..templating import absolute_url  # templating's globals call this module: imported late
+
+    media = getattr(post, "featured_media", None)
+    if media is not None and media.variants:
+        own = [v for v in media.variants if v.format == media.format] or list(media.variants)
+        fitting = [v for v in own if v.width <= SHARE_WIDTH] or [min(own, key=lambda v: v.width)]
+        chosen = max(fitting, key=lambda v: v.width)
+        return SharedImage(url=absolute_url("media.serve", name=chosen.name), width=chosen.width,
+                           height=chosen.height, alt=post.featured_image_alt)
+    first = _FirstImage.of(getattr(post, "body_html", "") or "")
+    if first is None:
+        return None
+    src = first.get("src") or ""
+    own_name = MEDIA_PATH.fullmatch(src)
+    if own_name:
+        url = absolute_url("media.serve", name=own_name.group(1))
+    elif src.startswith(("https://", "http://")):
+        url = src
+    else:
+        return None
+    return SharedImage(url=url, width=_pixels(first.get("width")), height=_pixels(first.get("height")),
+                       alt=first.get("alt") or "")
+
+
+def _pixels(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and 0 < int(value) < 100_000 else None
+
+
+class _FirstImage(HTMLParser):
+    """The attributes of the first <img> in sanitised HTML."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: dict[str, str | None] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img" and self.found is None:
+            self.found = dict(attrs)
+
+    @classmethod
+    def of(cls, html: str) -> dict[str, str | None] | None:
+        if "<img" not in html:
+            return None
+        parser = cls()
+        parser.feed(html)
+        parser.close()
+        return parser.found

@@ -8,19 +8,28 @@ from sqlalchemy import Select, literal, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..models import Post, Redirect, Tag, UTCDateTime
+from ..models import Media, Post, Redirect, Tag, UTCDateTime
 
 
 def site_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["SITE_TIMEZONE"])
 
 
+def listing_loads() -> tuple:
+    """What a listing card shows, loaded with the posts: author, tags, featured picture and its versions.
+
+    The versions come in one more query for the whole page, and only when a post on it has a picture.
+    """
+    return (joinedload(Post.author), selectinload(Post.tags),
+            joinedload(Post.featured_media).selectinload(Media.variants))
+
+
 def published_posts() -> Select:
-    """Visible posts, newest first, with what listings show (author, tags) loaded up front."""
+    """Visible posts, newest first, with what listings show loaded up front."""
     return (
         select(Post)
         .where(Post.is_visible())
-        .options(joinedload(Post.author), selectinload(Post.tags))
+        .options(*listing_loads())
         .order_by(Post.published_at.desc(), Post.id.desc())
     )
 

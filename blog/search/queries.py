@@ -12,11 +12,11 @@ from flask import current_app
 from markupsafe import Markup, escape
 from sqlalchemy import ColumnClause, column, literal_column, table, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..markdown import plain_text
 from ..models import Post
+from ..posts.queries import listing_loads
 from .index import strip_diacritics
 
 MAX_TERMS = 12
@@ -73,7 +73,7 @@ def tsquery(terms: list[Term]) -> str:
 def matching_posts(terms: list[Term]):
     """A select() of visible posts matching every term, best first (title hits weigh the most)."""
     query = (db.select(Post).where(Post.is_visible())
-             .options(joinedload(Post.author), selectinload(Post.tags)))
+             .options(*listing_loads()))
     if db.engine.dialect.name == "postgresql":
         tsq = db.func.to_tsquery("simple", tsquery(terms))
         vector: ColumnClause = literal_column("posts.search_vector")
