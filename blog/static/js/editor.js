@@ -68,8 +68,8 @@
 
   function link() {
     var selected = body.value.slice(body.selectionStart, body.selectionEnd) || "link text";
-    var text = "[" + selected + "](https://)";
-    replaceSelection(text, selected.length + 3, text.length - 1);  // the address, ready to type
+    var text = "[" + selected + "](url)";
+    replaceSelection(text, selected.length + 3, text.length - 1);  // "url" selected: typed or pasted over
   }
 
   var TOOLS = [
