@@ -76,6 +76,8 @@ def test_the_live_preview_updates_as_you_type_and_counts_words(logged_in_page, l
     minutes = reading_minutes(words)
     assert minutes == 2
     expect(page.get_by_text(f"230 words · {minutes} min read")).to_be_visible()
+    expect(preview.get_by_text("wave wave wave").first).to_be_visible()
+    assert_no_axe_violations(page)  # a long preview scrolls: keyboard users can reach it
 
 
 def test_toolbar_and_keyboard_shortcuts_edit_the_markdown(logged_in_page, live_server):

@@ -110,7 +110,8 @@
   }
 
   // The live preview: what readers will get, from the server, a moment after typing stops.
-  var preview = element("section", {"class": "live-preview", "aria-labelledby": "live-preview-heading"});
+  // Focusable: it scrolls when the post is long, and keyboard users must be able to scroll it too.
+  var preview = element("section", {"class": "live-preview", "aria-labelledby": "live-preview-heading", tabindex: "0"});
   preview.appendChild(element("h2", {"class": "live-preview-heading", id: "live-preview-heading"}, "Live preview"));
   var rendered = element("div", {"class": "article-body live-preview-body", "aria-live": "polite"});
   preview.appendChild(rendered);
