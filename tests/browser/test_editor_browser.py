@@ -14,7 +14,7 @@ from .test_reading_browser import AXE_OPTIONS
 
 
 def photo_bytes(fmt="JPEG", size=(1200, 800)) -> bytes:
-    image = Image.new("RGB", size, "navy")
+    image = Image.new("RGB", size, "darkslategray")  # not the media library test's picture: one file, one entry
     ImageDraw.Draw(image).ellipse((size[0] // 4, size[1] // 4, size[0] * 3 // 4, size[1] * 3 // 4), fill="gold")
     out = io.BytesIO()
     image.save(out, format=fmt)
@@ -35,23 +35,23 @@ def test_upload_an_image_in_the_editor_then_publish_and_readers_see_it_with_srcs
     page.get_by_label("Title").fill("The Lighthouse At Dusk")
     page.get_by_label("Body").fill("We walked out to the lighthouse.")
     page.get_by_label("Image", exact=True).set_input_files(str(photo))
-    page.get_by_label("Alt text for the image").fill("A gold lamp against a navy sky")
+    page.get_by_label("Alt text for the image").fill("A gold lamp against a grey sky")
     page.get_by_role("button", name="Upload image").click()
 
     assert page.get_by_text("The image is added at the end of the body. The post is not saved yet").is_visible()
     assert page.get_by_label("Title").input_value() == "The Lighthouse At Dusk"
     body = page.get_by_label("Body").input_value()
-    assert re.fullmatch(r"We walked out to the lighthouse\.\n\n!\[A gold lamp against a navy sky\]"
+    assert re.fullmatch(r"We walked out to the lighthouse\.\n\n!\[A gold lamp against a grey sky\]"
                         r"\(/media/[0-9a-f]{20}-1200\.jpg\)\n", body), body
     # The live preview shows the picture as readers will get it.
     preview = page.get_by_role("region", name="Live preview")
-    expect(preview.get_by_role("img", name="A gold lamp against a navy sky")).to_be_visible()
+    expect(preview.get_by_role("img", name="A gold lamp against a grey sky")).to_be_visible()
     assert_no_axe_violations(page)
 
     page.get_by_role("button", name="Publish").click()
     assert page.get_by_text("Published.").is_visible()
     page.get_by_role("link", name="View post").click()
-    picture = page.get_by_role("img", name="A gold lamp against a navy sky")
+    picture = page.get_by_role("img", name="A gold lamp against a grey sky")
     assert picture.is_visible()
     srcset = page.locator("article source, article img").evaluate_all(
         "nodes => nodes.map(node => node.getAttribute('srcset') || '').join(' ')")
@@ -147,3 +147,29 @@ def test_a_pasted_picture_asks_for_alt_text_and_goes_in_at_the_cursor(logged_in_
     page.wait_for_function("area => area.value.includes('](/media/')", arg=body.element_handle())
     assert re.fullmatch(r"Before\.\n!\[A gold circle\]\(/media/[0-9a-f]{20}-640\.png\)\nAfter\.", body.input_value())
     expect(page.get_by_text("The image is inserted. The post is not saved yet.")).to_be_visible()
+
+
+def test_a_dropped_picture_is_uploaded_and_a_too_large_one_refused_before_sending(logged_in_page, live_server):
+    page = logged_in_page
+    page.goto(live_server + "/admin/posts/new")
+    body = page.get_by_label("Body")
+    body.fill("Start.")
+    drop = """(area, [data, name]) => {
+        const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([bytes], name, {type: "image/png"}));
+        area.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
+    }"""
+    body.evaluate("area => area.setSelectionRange(area.value.length, area.value.length)")
+    body.evaluate(drop, [base64.b64encode(photo_bytes("PNG", (500, 300))).decode(), "dropped.png"])
+    dialog = page.get_by_role("dialog", name="Describe the image")
+    dialog.get_by_label("Decorative image").check()
+    dialog.get_by_role("button", name="Insert image").click()
+    page.wait_for_function("area => area.value.includes('](/media/')", arg=body.element_handle())
+    assert re.fullmatch(r"Start\.\n\n!\[\]\(/media/[0-9a-f]{20}-500\.png\)\n", body.input_value())
+
+    # Over MEDIA_MAX_BYTES (10 MB): refused in the page, nothing sent.
+    big = "A" * (11 * 1024 * 1024 * 4 // 3)
+    body.evaluate(drop, [big, "huge.png"])
+    expect(page.get_by_text("The file is larger than 10 MB, the largest picture this site accepts.")).to_be_visible()
+    expect(dialog).to_be_hidden()
