@@ -112,9 +112,20 @@ UPLOAD_FORM_OVERHEAD = 64 * 1024
 
 
 def allow_large_uploads():
-    """The media upload alone takes bodies up to MEDIA_MAX_BYTES (plus its form fields)."""
-    if request.endpoint == "media.upload" and request.method == "POST":
+    """The media upload takes bodies up to MEDIA_MAX_BYTES (plus its form fields); the editor, whose
+    "Upload image" sends a picture with the post's text, that and the site's limit for the text."""
+    if request.method != "POST":
+        return
+    from .admin.stash import EDITOR_ENDPOINTS
+
+    if request.endpoint == "media.upload":
         request.max_content_length = current_app.config["MEDIA_MAX_BYTES"] + UPLOAD_FORM_OVERHEAD
+    elif request.endpoint in EDITOR_ENDPOINTS and request.mimetype == "multipart/form-data":
+        text_limit = current_app.config["MAX_CONTENT_LENGTH"]
+        request.max_content_length = current_app.config["MEDIA_MAX_BYTES"] + UPLOAD_FORM_OVERHEAD + text_limit
+        # Only the picture may be larger: each text field keeps the site's limit.
+        form_limit = request.max_form_memory_size
+        request.max_form_memory_size = min(form_limit, text_limit) if form_limit else text_limit
 
 
 def refuse_oversized_bodies():
@@ -159,7 +170,8 @@ def set_security_headers(response):
 
 
 def register_error_handlers(app: Flask) -> None:
-    from .admin.stash import keep_typed_text
+    from .admin.stash import EDITOR_ENDPOINTS, keep_typed_text
+    from .admin.views import too_large_editor_post
     from .media.views import too_large_response as too_large_upload
     from .posts.queries import redirect_for_path
     from .security import security_event
@@ -190,6 +202,11 @@ def register_error_handlers(app: Flask) -> None:
     def too_large(error):
         if request.endpoint == "media.upload":
             return too_large_upload()
+        if request.endpoint in EDITOR_ENDPOINTS and request.method == "POST":
+            # A picture too large for "Upload image": the editor comes back with the text typed.
+            kept = too_large_editor_post()
+            if kept is not None:
+                return kept
         return render_template("errors/413.html"), 413
 
     @app.errorhandler(HTTPException)

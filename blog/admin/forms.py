@@ -6,7 +6,17 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, EmailField, PasswordField, SelectField, StringField, SubmitField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
@@ -61,6 +71,29 @@ class PostForm(FlaskForm):
     publish = SubmitField(_l("Publish"))
     update = SubmitField(_l("Update"))
     unpublish = SubmitField(_l("Unpublish"))
+    # "Upload image": the picture goes to the media library and its Markdown to the end of the body.
+    image = FileField(_l("Image"), description=_l("JPEG, PNG, WebP or GIF. Location and camera data are removed."))
+    image_alt = StringField(_l("Alt text for the image"), filters=[strip_text],
+                            description=_l("What the picture shows, for people who can't see it."),
+                            validators=[Length(max=500), NoControlCharacters()])
+    image_decorative = BooleanField(_l("Decorative image"),
+                                    description=_l("Only for a picture that adds nothing to the text: "
+                                                   "it needs no alt text."))
+    upload = SubmitField(_l("Upload image"))
+
+    def upload_is_valid(self) -> bool:
+        """Checks the upload's own fields only: a picture may go in before the post has a title."""
+        fields = [self.image, self.image_alt, self.image_decorative]
+        if self.meta.csrf:
+            fields.insert(0, self["csrf_token"])
+        valid = all([field.validate(self) for field in fields])
+        if not self.image.data:
+            self.image.errors.append(_l("Choose a picture to upload."))
+            valid = False
+        if not self.image_alt.data and not self.image_decorative.data:
+            self.image_alt.errors.append(_l("Describe the picture, or mark it as decorative."))
+            valid = False
+        return valid
 
     def validate_tags(self, field):
         if any(len(name.strip()) > 50 for name in (field.data or "").split(",")):
@@ -139,3 +172,9 @@ class ResetPasswordForm(FlaskForm):
     password = PasswordField(_l("New password"),
                              validators=[DataRequired(_l("Set a new password."))] + new_password_validators())
     submit = SubmitField(_l("Reset password"))
+
+
+class LivePreviewForm(FlaskForm):
+    """The editor's body as its script sends it for the live preview (the CSRF token in X-CSRFToken)."""
+
+    body = TextAreaField(validators=[Length(max=200_000), NoControlCharacters(multiline=True)])

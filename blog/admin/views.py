@@ -7,6 +7,7 @@ from flask_login import current_user, logout_user
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
+from werkzeug.sansio.multipart import Data, Epilogue, Event, Field, MultipartDecoder, NeedData
 
 from ..auth import sessions
 from ..auth.access import admin_required
@@ -14,12 +15,14 @@ from ..comments.queries import moderation_counts
 from ..contact.services import unread_count
 from ..extensions import db, login_manager
 from ..forms import ButtonForm
+from ..markdown import WORDS_PER_MINUTE, render_markdown
+from ..media import services as media_services
 from ..models import Media, OutboxMail, Post, PostRevision, User, utcnow
 from ..paging import page_number
 from ..posts import revisions, services
 from ..security import security_event
-from .forms import AccountForm, AuthorForm, AutosaveForm, PostForm, ResetPasswordForm
-from .stash import keep_typed_text, restore_typed_text
+from .forms import AccountForm, AuthorForm, AutosaveForm, LivePreviewForm, PostForm, ResetPasswordForm
+from .stash import KEPT_FIELDS, keep_typed_text, restore_typed_text
 
 bp = Blueprint("admin", __name__)
 
@@ -97,8 +100,8 @@ def editor_form(post: Post | None) -> PostForm:
     if request.args.get("stash"):
         kept = restore_typed_text(request.args["stash"], post)
         if kept is not None:
-            save_with = _("Update") if post is not None and post.status != "draft" else _("Publish or Save draft")
-            flash(_("Your text was kept: it is not saved yet. Press %(buttons)s to save it.", buttons=save_with))
+            flash(_("Your text was kept: it is not saved yet. Press %(buttons)s to save it.",
+                    buttons=save_buttons(post)))
             return PostForm(formdata=MultiDict({**featured_fields(post), **kept}))
         flash(_("The text kept from your last session is no longer available: it is kept for %(hours)d hours, "
                 "for the account that typed it.", hours=current_app.config["EDITOR_STASH_HOURS"]))
@@ -108,6 +111,10 @@ def editor_form(post: Post | None) -> PostForm:
     return PostForm(title=post.title, body=post.body, excerpt=custom_excerpt,
                     tags=", ".join(tag.name for tag in post.tags), slug=post.slug, publish_at=local_publish_at(post),
                     **featured_fields(post))
+
+
+def save_buttons(post: Post | None) -> str:
+    return _("Update") if post is not None and post.status != "draft" else _("Publish or Save draft")
 
 
 def local_publish_at(post: Post):
@@ -137,6 +144,8 @@ def edit(post: Post | None):
     form = editor_form(post)
     form.featured_media.choices = featured_choices()
     preview = None
+    if request.method == "POST" and form.upload.data:
+        return upload_into_body(form, post)
     if form.validate_on_submit():
         action = chosen_action(form, post)
         requested_slug = services.slugify(form.slug.data or "")
@@ -156,15 +165,100 @@ def edit(post: Post | None):
     return render_editor(form, post, preview=preview)
 
 
-def render_editor(form: PostForm, post: Post | None, preview=None, restored: PostRevision | None = None):
-    """The editor page, with the banner for unsaved autosaved text and the count of revisions."""
+def render_editor(form: PostForm, post: Post | None, preview=None, restored: PostRevision | None = None,
+                  unsaved: bool = False):
+    """The editor page, with the banner for unsaved autosaved text and the count of revisions.
+
+    unsaved: the page shows text the author has not saved (an upload added to it), for the autosave to keep.
+    """
     form.featured_media.choices = featured_choices()
     autosave = None
     if post is not None and restored is None:
         autosave = revisions.pending_autosave(post, current_user.id)
     return render_template("admin/edit.html", form=form, post=post, preview=preview, autosave=autosave,
-                           restored=restored,
+                           restored=restored, unsaved=unsaved, too_large_message=media_services.too_large_message(),
+                           words_per_minute=WORDS_PER_MINUTE,
                            revision_count=revisions.revision_count(post.id) if post else 0)
+
+
+def upload_into_body(form: PostForm, post: Post | None):
+    """"Upload image": the picture joins the library and its Markdown the end of the body; the post is not saved."""
+    if form.upload_is_valid():
+        alt = form.image_alt.data or ""
+        try:
+            media = media_services.store_upload(form.image.data, current_user, alt,
+                                                decorative=form.image_decorative.data)
+        except media_services.UploadRefused as refused:
+            form.image.errors.append(str(refused))
+        else:
+            body = (form.body.data or "").rstrip()
+            markdown = media_services.insert_markdown(media, "" if form.image_decorative.data else alt)
+            form.body.data = f"{body}\n\n{markdown}\n" if body else f"{markdown}\n"
+            form.image_alt.data, form.image_decorative.data = "", False
+            flash(_("The image is added at the end of the body. The post is not saved yet: press %(buttons)s "
+                    "to save it.", buttons=save_buttons(post)))
+            return render_editor(form, post, unsaved=True)
+    return render_editor(form, post, unsaved=True), 400
+
+
+def too_large_editor_post():
+    """An editor post over the body limit (a picture too large): the editor again, with the typed text.
+
+    The browser sends the fields in the page's order, the text before the picture, so the start of the
+    body holds them; the picture itself is never read. None when the text can't be given back.
+    """
+    limit = request.max_content_length
+    if not current_user.is_authenticated or request.content_length is None or limit is None:
+        return None
+    if request.content_length <= limit:
+        return None  # a text field over the limit: the body was partly read, the text can't be given back
+    post = None
+    if request.endpoint == "admin.edit_post":
+        post = db.session.get(Post, (request.view_args or {}).get("post_id"))
+        if post is None or not current_user.can_edit(post):
+            return None
+    kept = typed_fields_before_files(current_app.config["MAX_CONTENT_LENGTH"])
+    if kept is None:
+        return None
+    form = PostForm(formdata=MultiDict(kept))
+    form.image.errors = [media_services.too_large_message()]
+    return render_editor(form, post, unsaved=True), 413
+
+
+def typed_fields_before_files(read_at_most: int) -> dict[str, str] | None:
+    """The editor's text fields from the start of a multipart body that was not read; files are skipped."""
+    boundary = request.mimetype_params.get("boundary")
+    if request.mimetype != "multipart/form-data" or not boundary:
+        return None
+    decoder = MultipartDecoder(boundary.encode(), max_form_memory_size=None)
+    stream = request.environ["wsgi.input"]
+    left = min(request.content_length or 0, read_at_most)
+    kept: dict[str, str] = {}
+    part: Event | None = None
+    chunks: list[bytes] = []
+    try:
+        while True:
+            event = decoder.next_event()
+            if isinstance(event, NeedData):
+                if left <= 0 or len(kept) == len(KEPT_FIELDS):
+                    break
+                data = stream.read(min(left, 64 * 1024))
+                left -= len(data)
+                decoder.receive_data(data or None)
+            elif isinstance(event, Epilogue):
+                break
+            elif isinstance(event, Field):
+                part, chunks = event, []
+            elif isinstance(event, Data):
+                if isinstance(part, Field) and part.name in KEPT_FIELDS:
+                    chunks.append(event.data)
+                    if not event.more_data:
+                        kept[part.name] = b"".join(chunks).decode("utf-8", "replace")[:200_000]
+            else:
+                part = event  # a file: its bytes are passed over
+    except ValueError:
+        pass  # the body ended early or is not multipart after all: keep what was read
+    return kept or None
 
 
 def save(post: Post | None, form: PostForm, action: str, requested_slug: str):
@@ -198,6 +292,15 @@ def save(post: Post | None, form: PostForm, action: str, requested_slug: str):
     }
     flash(messages[post.status] if action != "unpublish" else _("Unpublished: the post is a draft again."))
     return redirect(url_for("admin.edit_post", post_id=post.id))
+
+
+@bp.post("/posts/preview")
+def live_preview():
+    """The editor script's live preview: the body as readers will get it, from the same Markdown pipeline."""
+    form = LivePreviewForm()
+    if not form.validate_on_submit():
+        return jsonify(errors=form.errors), 400
+    return jsonify(html=render_markdown(form.body.data or ""))
 
 
 @bp.post("/posts/autosave")

@@ -213,6 +213,12 @@ def store_upload(file_storage, uploader: User | None, alt: str, decorative: bool
     return media
 
 
+def insert_markdown(media: Media, alt: str) -> str:
+    """The Markdown an author pastes: the full-size picture, whose other sizes the renderer finds."""
+    alt = (alt or media.alt_text).replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    return f"![{alt}](/media/{media.full_size.name})"
+
+
 def safe_filename(filename: str | None) -> str:
     """The name the author's file had, for the library's eyes only (never a path on disk)."""
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
@@ -268,10 +274,12 @@ def responsive_images(names: set[str]) -> dict[str, ResponsiveImage]:
     if not names:
         return {}
     wanted = select(MediaVariant.media_id).where(MediaVariant.name.in_(names))
-    rows = db.session.scalars(
-        select(MediaVariant)
-        .where(MediaVariant.media_id.in_(wanted)).order_by(MediaVariant.media_id, MediaVariant.width)
-    ).all()
+    # A new post is in the session, half filled, while its body renders: a flush now would insert it.
+    with db.session.no_autoflush:
+        rows = db.session.scalars(
+            select(MediaVariant)
+            .where(MediaVariant.media_id.in_(wanted)).order_by(MediaVariant.media_id, MediaVariant.width)
+        ).all()
     by_media: dict[int, list[MediaVariant]] = {}
     for variant in rows:
         by_media.setdefault(variant.media_id, []).append(variant)

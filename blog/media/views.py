@@ -99,10 +99,7 @@ def upload():
     return library_page(form, 400)
 
 
-def insert_markdown(media: Media, alt: str) -> str:
-    """The Markdown an author pastes: the full-size picture, whose other sizes the renderer finds."""
-    alt = (alt or media.alt_text).replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
-    return f"![{alt}](/media/{media.full_size.name})"
+insert_markdown = services.insert_markdown
 
 
 def media_for_deleting(media_id: int) -> Media:

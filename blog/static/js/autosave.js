@@ -17,8 +17,19 @@
 
   function textLength() {
     var total = 0;
-    for (var i = 0; i < form.elements.length; i += 1) { total += (form.elements[i].value || "").length; }
+    for (var i = 0; i < form.elements.length; i += 1) {
+      if (form.elements[i].type !== "file") { total += (form.elements[i].value || "").length; }
+    }
     return total * 3;  // UTF-8 takes up to three bytes for each UTF-16 unit
+  }
+
+  function typedText() {
+    // The text only: a picture chosen for "Upload image" goes up with that button, not with every autosave.
+    var data = new FormData(form);
+    var files = [];
+    data.forEach(function (value, name) { if (typeof value !== "string") { files.push(name); } });
+    files.forEach(function (name) { data.delete(name); });
+    return data;
   }
 
   function schedule() {
@@ -31,7 +42,7 @@
     changed = false;
     saving = window.fetch(form.dataset.autosaveUrl, {
       method: "POST",
-      body: new FormData(form),
+      body: typedText(),
       credentials: "same-origin",
       headers: {"Accept": "application/json"},
       // A page being closed only finishes a request marked keepalive, and browsers allow those 64 KB.
@@ -60,6 +71,11 @@
     changed = true;
     schedule();
   });
+  if (form.hasAttribute("data-unsaved")) {
+    // The page came back with text the author has not saved (an image added to the body): keep a copy.
+    changed = true;
+    schedule();
+  }
   form.addEventListener("submit", function (event) {
     if (saving) {
       // Wait for it: the first autosave of a new post creates the draft this button must act on.
