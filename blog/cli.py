@@ -9,10 +9,11 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from .auth.services import create_author, email_taken
 from .extensions import db
 from .forms import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .mail import MailConfigError, deliver
-from .models import OutboxMail, Post, User
+from .models import OutboxMail, Post, Role, User
 from .posts.services import tag_named
 from .search.index import reindex_all
 
@@ -40,11 +41,9 @@ def create_author_command(email: str, name: str, admin: bool, password: str) -> 
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise click.ClickException(
             f"The password must have {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters.")
-    if db.session.scalar(select(User.id).where(func.lower(User.email) == email.lower())):
+    if email_taken(email):
         raise click.ClickException(f"An author with the email {email} already exists.")
-    user = User(email=email, name=name, role="admin" if admin else "author")
-    user.set_password(password)
-    db.session.add(user)
+    create_author(email=email, name=name, password=password, role=Role.ADMIN if admin else Role.AUTHOR)
     db.session.commit()
     click.echo(f"Created {'admin' if admin else 'author'} {name} <{email}>.")
 
@@ -61,7 +60,7 @@ def seed_demo_command(if_empty: bool) -> None:
         return
     author = db.session.scalar(select(User).where(User.email == DEMO_AUTHOR["email"]))
     if author is None:
-        author = User(email=DEMO_AUTHOR["email"], name=DEMO_AUTHOR["name"], role="author", active=False)
+        author = User(email=DEMO_AUTHOR["email"], name=DEMO_AUTHOR["name"], role=Role.AUTHOR, active=False)
         # Nobody logs in as the demo author until an admin resets the password.
         author.set_password(secrets.token_urlsafe(32))
         db.session.add(author)

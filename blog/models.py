@@ -40,6 +40,31 @@ else:
     Model = db.Model
 
 
+class Role(StrEnum):
+    AUTHOR = "author"
+    ADMIN = "admin"
+
+
+class PostStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+
+
+class CommentStatus(StrEnum):
+    APPROVED = "approved"
+    PENDING = "pending"
+    SPAM = "spam"
+    DELETED = "deleted"  # a placeholder: a deleted comment that still has replies, its words blanked
+
+
+class MailStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -92,7 +117,7 @@ class User(UserMixin, Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(256))
-    role: Mapped[str] = mapped_column(String(20), default="author")
+    role: Mapped[str] = mapped_column(String(20), default=Role.AUTHOR)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -119,9 +144,10 @@ class User(UserMixin, Model):
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == Role.ADMIN
 
     def can_edit(self, post: Post) -> bool:
+        """Who may edit a post and moderate its comments: its author, or an admin. `owned_by` is its SQL twin."""
         return self.is_admin or post.author_id == self.id
 
 
@@ -199,13 +225,18 @@ class Post(Model):
         """SQL condition for posts readers may see: not a draft and already published."""
         return and_(cls.is_draft.is_(False), cls.published_at.is_not(None), cls.published_at <= utcnow())
 
+    @classmethod
+    def owned_by(cls, user: User):
+        """SQL twin of User.can_edit: the posts this user may edit (all of them for an admin)."""
+        return true() if user.is_admin else cls.author_id == user.id
+
     @property
-    def status(self) -> str:
+    def status(self) -> PostStatus:
         if self.is_draft or self.published_at is None:
-            return "draft"
+            return PostStatus.DRAFT
         if self.published_at > utcnow():
-            return "scheduled"
-        return "published"
+            return PostStatus.SCHEDULED
+        return PostStatus.PUBLISHED
 
     @property
     def revised_at(self) -> datetime:
@@ -259,7 +290,8 @@ class Comment(Model):
                       {"sqlite_autoincrement": True})
 
     # DELETED is a placeholder: a deleted comment that still has replies, its name, address and text blanked.
-    APPROVED, PENDING, SPAM, DELETED = "approved", "pending", "spam", "deleted"
+    APPROVED, PENDING, SPAM, DELETED = (CommentStatus.APPROVED, CommentStatus.PENDING, CommentStatus.SPAM,
+                                        CommentStatus.DELETED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
@@ -330,7 +362,7 @@ class OutboxMail(Model):
     __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
                       {"sqlite_autoincrement": True})
 
-    QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+    QUEUED, SENDING, SENT, FAILED = MailStatus.QUEUED, MailStatus.SENDING, MailStatus.SENT, MailStatus.FAILED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to_addresses: Mapped[str] = mapped_column(Text)

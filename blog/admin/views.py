@@ -10,11 +10,12 @@ from werkzeug.datastructures import MultiDict
 
 from ..auth import sessions
 from ..auth.access import admin_required
+from ..auth.services import create_author, email_taken
 from ..comments.queries import moderation_counts
 from ..contact.services import unread_count
 from ..extensions import db
 from ..forms import ButtonForm
-from ..models import OutboxMail, Post, PostRevision, User, utcnow
+from ..models import OutboxMail, Post, PostRevision, PostStatus, User, utcnow
 from ..paging import page_number
 from ..posts import revisions, services
 from ..security import security_event
@@ -44,7 +45,7 @@ def post_counts() -> dict[str, int]:
         func.coalesce(func.sum(case((scheduled, 1), else_=0)), 0),
         func.count(Post.id),
     ))).one()
-    return {"draft": row[0], "scheduled": row[1], "published": row[2] - row[0] - row[1]}
+    return {PostStatus.DRAFT: row[0], PostStatus.SCHEDULED: row[1], PostStatus.PUBLISHED: row[2] - row[0] - row[1]}
 
 
 @bp.get("/")
@@ -73,7 +74,8 @@ def editor_form(post: Post | None) -> PostForm:
     if request.args.get("stash"):
         kept = restore_typed_text(request.args["stash"], post)
         if kept is not None:
-            save_with = _("Update") if post is not None and post.status != "draft" else _("Publish or Save draft")
+            is_live = post is not None and post.status != PostStatus.DRAFT
+            save_with = _("Update") if is_live else _("Publish or Save draft")
             flash(_("Your text was kept: it is not saved yet. Press %(buttons)s to save it.", buttons=save_with))
             return PostForm(formdata=MultiDict(kept))
         flash(_("The text kept from your last session is no longer available: it is kept for %(hours)d hours, "
@@ -93,7 +95,7 @@ def local_publish_at(post: Post):
 def chosen_action(form: PostForm, post: Post | None) -> str:
     """The button pressed, limited to the ones this post's state offers."""
     action = form.action()
-    if post is not None and post.status != "draft":
+    if post is not None and post.status != PostStatus.DRAFT:
         return action if action in ("preview", "update", "unpublish") else "update"
     return action if action in ("preview", "publish", "save_draft") else "save_draft"
 
@@ -266,11 +268,9 @@ def account():
     user = current_user._get_current_object()
     form = AccountForm(obj=user) if request.method == "GET" else AccountForm()
     if form.validate_on_submit():
-        email_owner = db.session.scalar(
-            select(User.id).where(func.lower(User.email) == form.email.data.lower(), User.id != user.id))
         if not user.check_password(form.current_password.data):
             form.current_password.errors.append(_("That is not your current password."))
-        elif email_owner is not None:
+        elif email_taken(form.email.data, except_user_id=user.id):
             form.email.errors.append(_("Another author already uses this email."))
         else:
             user.name, user.email = form.name.data, form.email.data
@@ -330,12 +330,11 @@ def authors():
 def new_author():
     form = AuthorForm()
     if form.validate_on_submit():
-        if db.session.scalar(select(User.id).where(func.lower(User.email) == form.email.data.lower())):
+        if email_taken(form.email.data):
             form.email.errors.append(_("Another author already uses this email."))
         else:
-            user = User(name=form.name.data, email=form.email.data, role=form.role.data)
-            user.set_password(form.password.data)
-            db.session.add(user)
+            user = create_author(email=form.email.data, name=form.name.data, password=form.password.data,
+                                 role=form.role.data)
             db.session.commit()
             security_event("author_added", user.email, role=user.role, by=current_user.email)
             flash(_("Added %(name)s.", name=user.name))

@@ -12,6 +12,7 @@ from ..markdown import render_comment
 from ..models import Comment, Post, utcnow
 
 EDIT_WINDOW = timedelta(minutes=15)
+EDIT_WINDOW_MINUTES = int(EDIT_WINDOW.total_seconds() // 60)  # what the pages tell commenters
 DUPLICATE_WINDOW = timedelta(minutes=10)
 # Each link once: a Markdown link [text](url), or a bare address not inside one.
 _LINK = re.compile(r"\]\([^)]*\)|(?:https?://|www\.)[^\s)\]]+", re.IGNORECASE)

@@ -71,7 +71,8 @@ def inbox():
              .order_by(ContactMessage.created_at.desc(), ContactMessage.id.desc()))
     pagination = db.paginate(query, page=page_number(), per_page=25, error_out=True)
     return render_template("contact/inbox.html", pagination=pagination, archived=archived, button=ButtonForm(),
-                           unread=unread_count(), delivery_status=services.delivery_status, mailto=mailto)
+                           unread=unread_count(), delivery_status=services.delivery_status,
+                           NOT_MAILED=services.NOT_MAILED, mailto=mailto)
 
 
 def mailto(contact: ContactMessage) -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 
 from ..extensions import db
 from ..markdown import plain_text, reading_minutes, render_markdown
-from ..models import Post, Redirect, Tag, utcnow
+from ..models import Post, PostStatus, Redirect, Tag, utcnow
 
 EXCERPT_LENGTH = 200
 
@@ -64,7 +64,7 @@ def change_slug(post: Post, new_slug: str) -> None:
     old_path, new_path = f"/posts/{post.slug}", f"/posts/{new_slug}"
     # The new address is live now: no redirect may shadow it.
     db.session.execute(delete(Redirect).where(Redirect.old_path == new_path))
-    if post.id is not None and post.status == "published":
+    if post.id is not None and post.status == PostStatus.PUBLISHED:
         db.session.execute(delete(Redirect).where(Redirect.old_path == old_path))
         db.session.add(Redirect(old_path=old_path, post_id=post.id))
     post.slug = new_slug
