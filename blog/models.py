@@ -12,6 +12,7 @@ from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     Column,
+    ColumnElement,
     DateTime,
     ForeignKey,
     Index,
@@ -320,17 +321,30 @@ class Comment(Model):
     def is_placeholder(self) -> bool:
         return self.status == Comment.DELETED
 
+    # Which comments every reader sees, the SQL and its Python twin side by side: approved comments of
+    # approved threads. Replies under a held reply are shown, replies under a held or spam top-level
+    # comment are not; replies under a deleted one (a placeholder) are, and the placeholder itself never
+    # counts. The page (comments/queries.py), the comment count and the comment feed all use this pair.
+    THREAD_SHOWN = (CommentStatus.APPROVED, CommentStatus.DELETED)
 
-# Approved comments of approved threads, counted inside the query that loads the posts (no query per
-# post on listings). It matches what readers see: replies under a held reply are shown, replies under a
-# held or spam top-level comment are not; replies under a deleted one (a placeholder) are, and the
-# placeholder itself is never counted.
+    @classmethod
+    def seen_by_readers(cls, thread_root) -> ColumnElement[bool]:
+        """SQL: `thread_root` is an alias of Comment outer-joined on `thread_root.id == Comment.root_id`."""
+        return and_(cls.status == CommentStatus.APPROVED,
+                    or_(cls.root_id.is_(None), thread_root.status.in_(Comment.THREAD_SHOWN)))
+
+    def is_seen_by_readers(self, thread_root: Comment | None) -> bool:
+        """Python twin of seen_by_readers, for a comment loaded with its thread's top-level comment."""
+        return self.status == CommentStatus.APPROVED and (
+            self.root_id is None or (thread_root is not None and thread_root.status in Comment.THREAD_SHOWN))
+
+
+# Counted inside the query that loads the posts (no query per post on listings).
 _thread_root = aliased(Comment)
 Post.comment_count = column_property(
     select(func.count(Comment.id))
     .outerjoin(_thread_root, _thread_root.id == Comment.root_id)
-    .where(Comment.post_id == Post.id, Comment.status == Comment.APPROVED,
-           or_(Comment.root_id.is_(None), _thread_root.status.in_([Comment.APPROVED, Comment.DELETED])))
+    .where(Comment.post_id == Post.id, Comment.seen_by_readers(_thread_root))
     .correlate_except(Comment, _thread_root)
     .scalar_subquery(),
     deferred=False,

@@ -677,6 +677,35 @@ def test_a_placeholder_shows_only_while_a_shown_reply_stands_under_it(make_app):
     assert f'id="comment-{held}"' in item(comments_section(app.test_client().get("/posts/hello")), root_id)
 
 
+def test_the_page_the_count_and_the_comment_feed_show_the_same_comments(make_app):
+    app, _, post_id = make_blog(make_app, COMMENT_MODERATION="none")
+    with app.app_context():
+        def add(name: str, status: str, parent: Comment | None = None) -> Comment:
+            comment = Comment(post_id=post_id, name=name, email=f"{name.lower()}@example.com",
+                              body=f"{name} says hi.", body_html=f"<p>{name} says hi.</p>", status=status,
+                              parent_id=parent.id if parent else None,
+                              root_id=parent.thread_root_id if parent else None,
+                              depth=parent.depth + 1 if parent else 1)
+            db.session.add(comment)
+            db.session.flush()
+            return comment
+
+        spam = add("Spammer", Comment.SPAM)
+        under_spam = add("Sid", Comment.APPROVED, spam).id  # approved, in a spam thread: shown nowhere
+        placeholder = add("", Comment.DELETED)
+        under_placeholder = add("Una", Comment.APPROVED, placeholder).id  # shown everywhere
+        on_top = add("Tia", Comment.APPROVED).id
+        db.session.commit()
+    reader = app.test_client()
+    page = reader.get("/posts/hello")
+    section, feed = comments_section(page), text(reader.get("/posts/hello/comments.atom"))
+    assert "Sid says hi." not in section and f"comment-{under_spam}" not in feed
+    assert "Una says hi." in section and f"comment-{under_placeholder}" in feed
+    assert "Tia says hi." in section and f"comment-{on_top}" in feed
+    assert heading(page) == "2 comments"
+    assert "2 comments</a>" in text(reader.get("/"))
+
+
 def test_a_moderator_deletes_a_spam_thread_after_a_confirmation_naming_the_replies(make_app):
     app, _, _ = make_blog(make_app, COMMENT_MODERATION="none")
     keep = posted_id(send_comment(app.test_client(), name="Ann", email="ann@example.com", body="Real comment."))

@@ -23,7 +23,12 @@ class Node:
 
 
 def visible_condition(own_ids: set[int], moderator: bool, comment=Comment):
-    """SQL: the comments this reader sees with their text (placeholders aside); `is_shown` is its twin."""
+    """SQL: the comments this reader sees with their text (placeholders aside); `is_shown` is its twin.
+
+    One comment's own part of the rule: the thread part (a spam or held top-level comment hides its
+    replies) is the page's shape, top_level_condition and build_tree, and in one condition
+    Comment.seen_by_readers, which the count and the feed use.
+    """
     if moderator:
         return comment.status.in_([Comment.APPROVED, Comment.PENDING])
     if own_ids:  # a commenter's browser sees their own held comments
@@ -37,6 +42,14 @@ def is_shown(comment: Comment, own_ids: set[int], moderator: bool) -> bool:
     if moderator:
         return comment.status in (Comment.APPROVED, Comment.PENDING)
     return comment.status == Comment.APPROVED or (comment.id in own_ids and comment.status != Comment.DELETED)
+
+
+def feed_comments(post: Post, limit: int = 50) -> Select:
+    """The newest comments every reader sees on a post: the comment feed lists what the page shows."""
+    thread_root = aliased(Comment)
+    return (select(Comment).outerjoin(thread_root, thread_root.id == Comment.root_id)
+            .where(Comment.post_id == post.id, Comment.seen_by_readers(thread_root))
+            .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit))
 
 
 def top_level_condition(own_ids: set[int], moderator: bool):

@@ -3,8 +3,9 @@
 from flask import current_app, make_response, render_template
 from sqlalchemy import select
 
+from ..comments.queries import feed_comments
 from ..extensions import db
-from ..models import Comment, Post, Tag, post_tags, utcnow
+from ..models import Post, Tag, post_tags, utcnow
 from ..posts.queries import archive_months, post_by_slug, published_posts
 from . import bp
 
@@ -28,9 +29,7 @@ def atom():
 @bp.get("/posts/<slug>/comments.atom")
 def comments_atom(slug: str):
     post = db.first_or_404(post_by_slug(slug))
-    comments = db.session.scalars(
-        select(Comment).where(Comment.post_id == post.id, Comment.status == Comment.APPROVED)
-        .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(50)).all()
+    comments = db.session.scalars(feed_comments(post)).all()
     updated = max((comment.updated_at for comment in comments), default=post.updated_at)
     return xml_response("feeds/comments.atom.xml", ATOM, post=post, comments=comments, updated=updated)
 
