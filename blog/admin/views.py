@@ -32,19 +32,15 @@ def post_for_editing(post_id: int) -> Post:
     return post
 
 
-def own_posts(query):
-    return query if current_user.is_admin else query.where(Post.author_id == current_user.id)
-
-
 def post_counts() -> dict[str, int]:
     now = utcnow()
     draft = Post.is_draft.is_(True) | Post.published_at.is_(None)
     scheduled = ~draft & (Post.published_at > now)
-    row = db.session.execute(own_posts(select(
+    row = db.session.execute(select(
         func.coalesce(func.sum(case((draft, 1), else_=0)), 0),
         func.coalesce(func.sum(case((scheduled, 1), else_=0)), 0),
         func.count(Post.id),
-    ))).one()
+    ).where(Post.owned_by(current_user))).one()
     return {PostStatus.DRAFT: row[0], PostStatus.SCHEDULED: row[1], PostStatus.PUBLISHED: row[2] - row[0] - row[1]}
 
 
@@ -63,7 +59,8 @@ def dashboard():
 
 @bp.get("/posts")
 def posts():
-    query = own_posts(select(Post).options(joinedload(Post.author))).order_by(Post.updated_at.desc(), Post.id.desc())
+    query = (select(Post).options(joinedload(Post.author)).where(Post.owned_by(current_user))
+             .order_by(Post.updated_at.desc(), Post.id.desc()))
     pagination = db.paginate(query, page=page_number(), per_page=20, error_out=True)
     return render_template("admin/posts.html", pagination=pagination)
 

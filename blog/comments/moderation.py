@@ -19,7 +19,8 @@ from .forms import BulkModerationForm
 from .queries import moderation_counts, moderation_queue
 
 STATUSES = (Comment.PENDING, Comment.APPROVED, Comment.SPAM)
-ACTIONS = ("approve", "spam", "delete")
+# The URL's (and the bulk form's) action word, the verb it calls and what the moderator is told.
+VERBS = {"approve": services.approve_comment, "spam": services.mark_spam, "delete": services.delete_comment}
 DONE = {"approve": _l("Approved."), "spam": _l("Marked as spam."), "delete": _l("Deleted.")}
 
 
@@ -57,7 +58,7 @@ def already_deleted(default: str):
 @bp.post("/admin/comments/<int(max=2147483647):comment_id>/<action>")
 @login_required
 def moderate(comment_id: int, action: str):
-    if action not in ACTIONS:
+    if action not in VERBS:
         abort(404)
     comment = db.session.get(Comment, comment_id)
     if comment is None or comment.is_placeholder:
@@ -65,7 +66,7 @@ def moderate(comment_id: int, action: str):
     if not services.can_moderate(current_user, comment.post):
         abort(403)
     try:
-        services.moderate(comment, action)
+        VERBS[action](comment)
         db.session.commit()
     except GONE:
         return already_deleted(url_for("comments.queue"))
@@ -115,7 +116,7 @@ def bulk():
                 # A parent deleted in this same action may already be gone with its last reply.
                 if db.session.get(Comment, comment.id) is None or comment.is_placeholder:
                     continue
-                services.moderate(comment, form.action.data)
+                VERBS[form.action.data](comment)
                 done += 1
             db.session.commit()
         except GONE:

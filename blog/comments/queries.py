@@ -145,7 +145,7 @@ def moderation_queue(user, status: str) -> Select:
     query = (select(Comment).join(Post, Comment.post_id == Post.id).where(Comment.status == status)
              .options(joinedload(Comment.post), joinedload(Comment.parent))
              .order_by(Comment.created_at.desc(), Comment.id.desc()))
-    return query if user.is_admin else query.where(Post.author_id == user.id)
+    return query.where(Post.owned_by(user))
 
 
 def moderation_counts(user) -> dict[str, int]:
@@ -153,8 +153,6 @@ def moderation_counts(user) -> dict[str, int]:
         return func.coalesce(func.sum(case((Comment.status == status, 1), else_=0)), 0)
 
     query = (select(count(Comment.PENDING), count(Comment.APPROVED), count(Comment.SPAM))
-             .select_from(Comment).join(Post, Comment.post_id == Post.id))
-    if not user.is_admin:
-        query = query.where(Post.author_id == user.id)
+             .select_from(Comment).join(Post, Comment.post_id == Post.id).where(Post.owned_by(user)))
     pending, approved, spam = cast(tuple[int, int, int], db.session.execute(query).one())
     return {Comment.PENDING: pending, Comment.APPROVED: approved, Comment.SPAM: spam}
