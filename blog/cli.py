@@ -14,7 +14,7 @@ from .extensions import db
 from .forms import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .mail import MailConfigError, deliver
 from .models import OutboxMail, Post, Role, User
-from .posts.services import tag_named
+from .posts.services import publish, tag_named
 from .search.index import reindex_all
 
 
@@ -60,10 +60,10 @@ def seed_demo_command(if_empty: bool) -> None:
         return
     author = db.session.scalar(select(User).where(User.email == DEMO_AUTHOR["email"]))
     if author is None:
-        author = User(email=DEMO_AUTHOR["email"], name=DEMO_AUTHOR["name"], role=Role.AUTHOR, active=False)
-        # Nobody logs in as the demo author until an admin resets the password.
-        author.set_password(secrets.token_urlsafe(32))
-        db.session.add(author)
+        # Nobody logs in as the demo author until an admin resets the password and activates it.
+        author = create_author(email=DEMO_AUTHOR["email"], name=DEMO_AUTHOR["name"],
+                               password=secrets.token_urlsafe(32))
+        author.active = False
     added = 0
     for item in DEMO_POSTS:
         if db.session.scalar(select(Post.id).where(Post.slug == item["slug"])):
@@ -72,12 +72,11 @@ def seed_demo_command(if_empty: bool) -> None:
             title=item["title"],
             slug=item["slug"],
             excerpt=item["excerpt"],
-            is_draft=False,
-            published_at=datetime.fromisoformat(item["published_at"]),
             author=author,
             tags=[tag_named(name) for name in item["tags"]],
         )
         post.set_body(item["body"])
+        publish(post, datetime.fromisoformat(item["published_at"]))
         db.session.add(post)
         db.session.flush()  # so the next post's tags find the ones just added
         added += 1

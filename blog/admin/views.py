@@ -89,14 +89,6 @@ def local_publish_at(post: Post):
     return to_user_timezone(post.published_at).replace(tzinfo=None) if post.published_at else None
 
 
-def chosen_action(form: PostForm, post: Post | None) -> str:
-    """The button pressed, limited to the ones this post's state offers."""
-    action = form.action()
-    if post is not None and post.status != PostStatus.DRAFT:
-        return action if action in ("preview", "update", "unpublish") else "update"
-    return action if action in ("preview", "publish", "save_draft") else "save_draft"
-
-
 @bp.route("/posts/new", methods=["GET", "POST"])
 def new_post():
     return edit(None)
@@ -111,7 +103,7 @@ def edit(post: Post | None):
     form = editor_form(post)
     preview = None
     if form.validate_on_submit():
-        action = chosen_action(form, post)
+        action = services.offered_action(post, form.action())
         requested_slug = services.slugify(form.slug.data or "")
         if form.slug.data and not requested_slug:
             form.slug.errors.append(_("Use letters, digits or hyphens in the slug."))
@@ -148,21 +140,13 @@ def save(post: Post | None, form: PostForm, action: str, requested_slug: str):
         services.change_slug(post, services.unique_slug(form.title.data, post.id))
     elif requested_slug:
         services.change_slug(post, requested_slug)
-    if action == "publish":
-        services.publish(post, form.publish_at_utc())
-    elif action == "update":
-        post.published_at = form.publish_at_utc() or post.published_at
-    elif action == "unpublish":
-        services.unpublish(post)
-    else:  # save_draft keeps a chosen "Publish at" for when it is published
-        post.is_draft = True
-        post.published_at = form.publish_at_utc()
+    services.apply_editor_action(post, action, form.publish_at_utc())
     revisions.record_revision(post, current_user.id)
     db.session.commit()
     messages = {
-        "draft": _("Draft saved."),
-        "scheduled": _("Scheduled for %(when)s.", when=format_datetime(post.published_at, "medium")),
-        "published": _("Published.") if action == "publish" else _("Post updated."),
+        PostStatus.DRAFT: _("Draft saved."),
+        PostStatus.SCHEDULED: _("Scheduled for %(when)s.", when=format_datetime(post.published_at, "medium")),
+        PostStatus.PUBLISHED: _("Published.") if action == "publish" else _("Post updated."),
     }
     flash(messages[post.status] if action != "unpublish" else _("Unpublished: the post is a draft again."))
     return redirect(url_for("admin.edit_post", post_id=post.id))
