@@ -4,8 +4,6 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import format_datetime, ngettext, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from ..auth import sessions
@@ -15,11 +13,11 @@ from ..comments.queries import moderation_counts
 from ..contact.services import unread_count
 from ..extensions import db
 from ..forms import ButtonForm
-from ..models import OutboxMail, Post, PostRevision, PostStatus, User, utcnow
+from ..models import Post, PostRevision, PostStatus, User
 from ..paging import page_number
 from ..posts import revisions, services
 from ..security import security_event
-from . import bp
+from . import bp, queries
 from .forms import AccountForm, AuthorForm, AutosaveForm, PostForm, ResetPasswordForm
 from .stash import restore_typed_text
 
@@ -32,36 +30,21 @@ def post_for_editing(post_id: int) -> Post:
     return post
 
 
-def post_counts() -> dict[str, int]:
-    now = utcnow()
-    draft = Post.is_draft.is_(True) | Post.published_at.is_(None)
-    scheduled = ~draft & (Post.published_at > now)
-    row = db.session.execute(select(
-        func.coalesce(func.sum(case((draft, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((scheduled, 1), else_=0)), 0),
-        func.count(Post.id),
-    ).where(Post.owned_by(current_user))).one()
-    return {PostStatus.DRAFT: row[0], PostStatus.SCHEDULED: row[1], PostStatus.PUBLISHED: row[2] - row[0] - row[1]}
-
-
 @bp.get("/")
 def dashboard():
     # Each panel is one box on the dashboard home; later features add theirs to this list.
-    panels = [{"template": "admin/_panel_posts.html", "counts": post_counts()},
+    panels = [{"template": "admin/_panel_posts.html", "counts": queries.post_counts(current_user)},
               {"template": "admin/_panel_comments.html", "counts": moderation_counts(current_user)}]
     if current_user.is_admin:
-        failed = db.session.scalar(select(func.count(OutboxMail.id)).where(OutboxMail.status == OutboxMail.FAILED))
-        panels.append({"template": "admin/_panel_messages.html", "unread": unread_count(), "failed": failed})
-        authors = db.session.scalar(select(func.count(User.id)).where(User.active.is_(True)))
-        panels.append({"template": "admin/_panel_authors.html", "active_authors": authors})
+        panels.append({"template": "admin/_panel_messages.html", "unread": unread_count(),
+                       "failed": queries.failed_mail_count()})
+        panels.append({"template": "admin/_panel_authors.html", "active_authors": queries.active_author_count()})
     return render_template("admin/dashboard.html", panels=panels)
 
 
 @bp.get("/posts")
 def posts():
-    query = (select(Post).options(joinedload(Post.author)).where(Post.owned_by(current_user))
-             .order_by(Post.updated_at.desc(), Post.id.desc()))
-    pagination = db.paginate(query, page=page_number(), per_page=20, error_out=True)
+    pagination = db.paginate(queries.editable_posts(current_user), page=page_number(), per_page=20, error_out=True)
     return render_template("admin/posts.html", pagination=pagination)
 
 
@@ -299,10 +282,7 @@ def sign_out_other_sessions():
 @bp.get("/authors")
 @admin_required
 def authors():
-    post_count = func.count(Post.id).label("post_count")
-    rows = db.session.execute(
-        select(User, post_count).outerjoin(Post, Post.author_id == User.id).group_by(User.id).order_by(User.name)
-    ).all()
+    rows = db.session.execute(queries.authors_with_post_counts()).all()
     return render_template("admin/authors.html", rows=rows, button=ButtonForm())
 
 

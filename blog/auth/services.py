@@ -6,7 +6,7 @@ from ..extensions import db
 from ..models import Role, User
 
 
-def author_by_email(email: str) -> Select[tuple[User]]:
+def author_by_email(email: str) -> Select:
     """The author with this address, whatever its case (addresses are unique regardless of case)."""
     return select(User).where(func.lower(User.email) == email.lower())
 

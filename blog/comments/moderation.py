@@ -5,8 +5,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
 from ..auth.views import is_safe_next
@@ -16,7 +14,7 @@ from ..models import Comment
 from ..paging import page_number
 from . import bp, services
 from .forms import BulkModerationForm
-from .queries import moderation_counts, moderation_queue
+from .queries import comments_with_posts, moderation_counts, moderation_queue, parents_with_replies
 
 STATUSES = (Comment.PENDING, Comment.APPROVED, Comment.SPAM)
 # The URL's (and the bulk form's) action word, the verb it calls and what the moderator is told.
@@ -37,8 +35,7 @@ def queue():
         abort(404)
     pagination = db.paginate(moderation_queue(current_user, status), page=page_number(), per_page=50,
                              error_out=True)
-    with_replies = set(db.session.scalars(select(Comment.parent_id).distinct().where(
-        Comment.parent_id.in_([c.id for c in pagination.items]))))
+    with_replies = set(db.session.scalars(parents_with_replies([c.id for c in pagination.items])))
     return render_template("comments/queue.html", pagination=pagination, status=status,
                            counts=moderation_counts(current_user), button=ButtonForm(), with_replies=with_replies,
                            bulk=BulkModerationForm(status=status))
@@ -105,8 +102,7 @@ def bulk():
     status = form.status.data if form.status.data in STATUSES else Comment.PENDING
     ids = {i for i in map(parse_id, request.form.getlist("ids")) if i is not None}
     if form.validate_on_submit() and ids:
-        comments = db.session.scalars(
-            select(Comment).where(Comment.id.in_(ids)).options(joinedload(Comment.post))).all()
+        comments = db.session.scalars(comments_with_posts(ids)).all()
         allowed = [c for c in comments if services.can_moderate(current_user, c.post)]
         if len(allowed) != len(comments):
             abort(403)

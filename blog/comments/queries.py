@@ -148,6 +148,15 @@ def moderation_queue(user, status: str) -> Select:
     return query.where(Post.owned_by(user))
 
 
+def parents_with_replies(comment_ids: list[int]) -> Select:
+    """Which of these comments have a reply (the queue offers "Delete thread" on those)."""
+    return select(Comment.parent_id).distinct().where(Comment.parent_id.in_(comment_ids))
+
+
+def comments_with_posts(comment_ids: set[int]) -> Select:
+    return select(Comment).where(Comment.id.in_(comment_ids)).options(joinedload(Comment.post))
+
+
 def moderation_counts(user) -> dict[str, int]:
     def count(status: str):
         return func.coalesce(func.sum(case((Comment.status == status, 1), else_=0)), 0)

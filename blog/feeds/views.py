@@ -1,15 +1,13 @@
 """Feeds and the sitemap: XML rendered from autoescaped templates, one query per list."""
 
 from flask import current_app, make_response, render_template
-from sqlalchemy import select
 
 from ..comments.queries import feed_comments
 from ..extensions import db
-from ..models import Post, Tag, post_tags, utcnow
-from ..posts.queries import archive_months, post_by_slug, published_posts
-from . import bp
+from ..models import utcnow
+from ..posts.queries import archive_months, post_by_slug
+from . import bp, queries
 
-FEED_SIZE = 20
 ATOM = "application/atom+xml; charset=utf-8"
 
 
@@ -21,7 +19,7 @@ def xml_response(template: str, mimetype: str, **context):
 
 @bp.get("/feed.atom")
 def atom():
-    posts = db.session.scalars(published_posts().limit(FEED_SIZE)).all()
+    posts = db.session.scalars(queries.feed_posts()).all()
     updated = max((post.revised_at for post in posts), default=utcnow())
     return xml_response("feeds/posts.atom.xml", ATOM, posts=posts, updated=updated)
 
@@ -36,11 +34,8 @@ def comments_atom(slug: str):
 
 @bp.get("/sitemap.xml")
 def sitemap():
-    posts = db.session.execute(
-        select(Post.slug, Post.updated_at).where(Post.is_visible()).order_by(Post.published_at.desc())).all()
-    tags = db.session.scalars(
-        select(Tag.slug).join(post_tags, post_tags.c.tag_id == Tag.id).join(Post, Post.id == post_tags.c.post_id)
-        .where(Post.is_visible()).distinct().order_by(Tag.slug)).all()
+    posts = db.session.execute(queries.sitemap_posts()).all()
+    tags = db.session.scalars(queries.sitemap_tags()).all()
     per_page = current_app.config["POSTS_PER_PAGE"]
     archive_pages = max(1, -(-len(posts) // per_page))
     return xml_response("feeds/sitemap.xml", "application/xml; charset=utf-8", posts=posts, tags=tags,

@@ -15,14 +15,13 @@ def site_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["SITE_TIMEZONE"])
 
 
-def published_posts() -> Select:
-    """Visible posts, newest first, with what listings show (author, tags) loaded up front."""
-    return (
-        select(Post)
-        .where(Post.is_visible())
-        .options(joinedload(Post.author), selectinload(Post.tags))
-        .order_by(Post.published_at.desc(), Post.id.desc())
-    )
+def published_posts(with_tags: bool = False) -> Select:
+    """Visible posts, newest first, with their author loaded up front (and their tags, for the pages that
+    show them: the article and the feed; listings' cards do not)."""
+    query = select(Post).where(Post.is_visible()).options(joinedload(Post.author))
+    if with_tags:
+        query = query.options(selectinload(Post.tags))
+    return query.order_by(Post.published_at.desc(), Post.id.desc())
 
 
 def recent_posts(limit: int = 5) -> Select:
@@ -34,8 +33,12 @@ def recent_posts(limit: int = 5) -> Select:
     )
 
 
+def tag_by_slug(slug: str) -> Select:
+    return select(Tag).where(Tag.slug == slug.lower())
+
+
 def post_by_slug(slug: str) -> Select:
-    return published_posts().where(Post.slug == slug)
+    return published_posts(with_tags=True).where(Post.slug == slug)
 
 
 def visible_post(post_id: int) -> Select:

@@ -2,7 +2,6 @@
 
 from flask import abort, current_app, render_template, request
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..comments import services as comment_services
 from ..comments.cookie import own_comment_ids
@@ -10,7 +9,7 @@ from ..comments.forms import CommentForm
 from ..comments.queries import comment_thread, is_shown
 from ..extensions import db
 from ..forms import ButtonForm, parse_id
-from ..models import Comment, Tag
+from ..models import Comment
 from ..paging import page_number
 from . import bp
 from .queries import (
@@ -21,6 +20,7 @@ from .queries import (
     posts_in_month,
     posts_tagged,
     published_posts,
+    tag_by_slug,
 )
 
 
@@ -70,7 +70,7 @@ def render_article(post, comment_form=None, form_error: str | None = None) -> st
 
 @bp.get("/tags/<slug>")
 def tag(slug: str):
-    tag = db.first_or_404(select(Tag).where(Tag.slug == slug.lower()))
+    tag = db.first_or_404(tag_by_slug(slug))
     pagination = paginate(posts_tagged(tag))
     if not pagination.total:
         abort(404)  # a tag whose posts are all drafts or scheduled does not exist for readers yet

@@ -12,7 +12,7 @@ from flask import current_app
 from markupsafe import Markup, escape
 from sqlalchemy import ColumnClause, column, literal_column, table, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..markdown import plain_text
@@ -73,7 +73,7 @@ def tsquery(terms: list[Term]) -> str:
 def matching_posts(terms: list[Term]):
     """A select() of visible posts matching every term, best first (title hits weigh the most)."""
     query = (db.select(Post).where(Post.is_visible())
-             .options(joinedload(Post.author), selectinload(Post.tags)))
+             .options(joinedload(Post.author)))  # the results show no tags
     if db.engine.dialect.name == "postgresql":
         tsq = db.func.to_tsquery("simple", tsquery(terms))
         vector: ColumnClause = literal_column("posts.search_vector")
