@@ -101,3 +101,5 @@ def test_dashboard_lists_run_the_same_queries_with_3_and_60_rows(make_app, url):
                 db.session.commit()
         counts.append(queries_for(app, admin, url))
     assert counts[0] == counts[1], f"{url}: {counts[0]} queries with 3 rows, {counts[1]} with 60"
+    newer = {"/admin/posts": "Newer posts", "/admin/comments": "Newer comments", "/admin/messages": "Newer messages"}
+    assert f">{newer[url]}</a>" in admin.get(f"{url}?page=2").get_data(as_text=True)
