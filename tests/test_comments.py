@@ -23,7 +23,7 @@ from blog.markdown import render_comment
 from blog.models import Comment
 
 from .conftest import Content
-from .test_queries import count_queries
+from .helpers import field_errors, queries_for, text, token_of
 
 # Most tests want neither the minimum typing time nor the throttle in their way; the tests of those
 # defences build their app with the real defaults or their own limits.
@@ -41,16 +41,6 @@ THREE_LINKS = "Links: https://a.example/1 and https://b.example/2 and https://c.
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def token_of(response) -> str:
-    found = TOKEN.search(text(response))
-    assert found, "no form token on the page"
-    return found.group(1)
-
 
 def make_blog(make_app, **settings):
     """An app (FAST unless overridden) with Ada's published post "Hello" at /posts/hello, tagged Travel."""
@@ -99,10 +89,6 @@ def item(html: str, comment_id: int) -> str:
         if depth == 0:
             return html[start:start + tag.end()]
     raise AssertionError(f"unbalanced <li> around comment {comment_id}")
-
-
-def field_errors(response) -> dict[str, str]:
-    return dict(re.findall(r'<p class="error" id="([\w-]+)-error">(.*?)</p>', text(response)))
 
 
 def kept(response, body: str) -> bool:
@@ -166,13 +152,6 @@ def assert_inert(html: str, where: str) -> None:
     scan = PageScan()
     scan.feed(html)
     assert scan.problems == [], (where, scan.problems)
-
-
-def queries_for(app, client, url) -> int:
-    with count_queries(app) as statements:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(statements)
 
 
 # --- 1. posting ----------------------------------------------------------------------------------------------------

@@ -4,34 +4,13 @@ from contextlib import contextmanager
 from datetime import UTC
 
 import pytest
-from sqlalchemy import event
 
 from blog.extensions import db
 
+from .helpers import count_queries, queries_for
+
 
 @contextmanager
-def count_queries(app):
-    with app.app_context():
-        engine = db.engine
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
-def queries_for(app, client, url):
-    with count_queries(app) as statements:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(statements)
-
-
 @pytest.mark.parametrize("url", ["/", "/posts/", "/posts/post-2", "/tags/common", "/archive/2024/05"])
 def test_pages_run_the_same_queries_with_3_and_60_posts(make_app, url):
     from datetime import datetime, timedelta
