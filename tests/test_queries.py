@@ -1,6 +1,5 @@
 """Listing and article pages run a fixed number of queries, whatever the number of posts."""
 
-from contextlib import contextmanager
 from datetime import UTC
 
 import pytest
@@ -10,7 +9,6 @@ from blog.extensions import db
 from .helpers import count_queries, queries_for
 
 
-@contextmanager
 @pytest.mark.parametrize("url", ["/", "/posts/", "/posts/post-2", "/tags/common", "/archive/2024/05"])
 def test_pages_run_the_same_queries_with_3_and_60_posts(make_app, url):
     from datetime import datetime, timedelta
