@@ -11,11 +11,12 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
+from .auth.services import create_author, email_taken
 from .extensions import db
 from .forms import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .mail import MailConfigError, deliver
-from .models import Media, OutboxMail, Post, User
-from .posts.services import tag_named
+from .models import Media, OutboxMail, Post, Role, User
+from .posts.services import publish, tag_named
 from .search.index import reindex_all
 
 
@@ -42,11 +43,9 @@ def create_author_command(email: str, name: str, admin: bool, password: str) -> 
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise click.ClickException(
             f"The password must have {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters.")
-    if db.session.scalar(select(User.id).where(func.lower(User.email) == email.lower())):
+    if email_taken(email):
         raise click.ClickException(f"An author with the email {email} already exists.")
-    user = User(email=email, name=name, role="admin" if admin else "author")
-    user.set_password(password)
-    db.session.add(user)
+    create_author(email=email, name=name, password=password, role=Role.ADMIN if admin else Role.AUTHOR)
     db.session.commit()
     click.echo(f"Created {'admin' if admin else 'author'} {name} <{email}>.")
 
@@ -63,10 +62,10 @@ def seed_demo_command(if_empty: bool) -> None:
         return
     author = db.session.scalar(select(User).where(User.email == DEMO_AUTHOR["email"]))
     if author is None:
-        author = User(email=DEMO_AUTHOR["email"], name=DEMO_AUTHOR["name"], role="author", active=False)
-        # Nobody logs in as the demo author until an admin resets the password.
-        author.set_password(secrets.token_urlsafe(32))
-        db.session.add(author)
+        # Nobody logs in as the demo author until an admin resets the password and activates it.
+        author = create_author(email=DEMO_AUTHOR["email"], name=DEMO_AUTHOR["name"],
+                               password=secrets.token_urlsafe(32))
+        author.active = False
     added = pictured = 0
     for item in DEMO_POSTS:
         post = db.session.scalar(select(Post).where(Post.slug == item["slug"]))
@@ -75,12 +74,11 @@ def seed_demo_command(if_empty: bool) -> None:
                 title=item["title"],
                 slug=item["slug"],
                 excerpt=item["excerpt"],
-                is_draft=False,
-                published_at=datetime.fromisoformat(item["published_at"]),
                 author=author,
                 tags=[tag_named(name) for name in item["tags"]],
             )
             post.set_body(item["body"])
+            publish(post, datetime.fromisoformat(item["published_at"]))
             db.session.add(post)
             db.session.flush()  # so the next post's tags find the ones just added
             added += 1

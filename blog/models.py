@@ -12,6 +12,7 @@ from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     Column,
+    ColumnElement,
     DateTime,
     ForeignKey,
     Index,
@@ -38,6 +39,31 @@ if TYPE_CHECKING:
     Model = Base
 else:
     Model = db.Model
+
+
+class Role(StrEnum):
+    AUTHOR = "author"
+    ADMIN = "admin"
+
+
+class PostStatus(StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+
+
+class CommentStatus(StrEnum):
+    APPROVED = "approved"
+    PENDING = "pending"
+    SPAM = "spam"
+    DELETED = "deleted"  # a placeholder: a deleted comment that still has replies, its words blanked
+
+
+class MailStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
 
 
 def utcnow() -> datetime:
@@ -92,7 +118,7 @@ class User(UserMixin, Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(256))
-    role: Mapped[str] = mapped_column(String(20), default="author")
+    role: Mapped[str] = mapped_column(String(20), default=Role.AUTHOR)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -119,9 +145,10 @@ class User(UserMixin, Model):
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == Role.ADMIN
 
     def can_edit(self, post: Post) -> bool:
+        """Who may edit a post and moderate its comments: its author, or an admin. `owned_by` is its SQL twin."""
         return self.is_admin or post.author_id == self.id
 
 
@@ -261,13 +288,18 @@ class Post(Model):
         """SQL condition for posts readers may see: not a draft and already published."""
         return and_(cls.is_draft.is_(False), cls.published_at.is_not(None), cls.published_at <= utcnow())
 
+    @classmethod
+    def owned_by(cls, user: User):
+        """SQL twin of User.can_edit: the posts this user may edit (all of them for an admin)."""
+        return true() if user.is_admin else cls.author_id == user.id
+
     @property
-    def status(self) -> str:
+    def status(self) -> PostStatus:
         if self.is_draft or self.published_at is None:
-            return "draft"
+            return PostStatus.DRAFT
         if self.published_at > utcnow():
-            return "scheduled"
-        return "published"
+            return PostStatus.SCHEDULED
+        return PostStatus.PUBLISHED
 
     @property
     def revised_at(self) -> datetime:
@@ -328,7 +360,8 @@ class Comment(Model):
                       {"sqlite_autoincrement": True})
 
     # DELETED is a placeholder: a deleted comment that still has replies, its name, address and text blanked.
-    APPROVED, PENDING, SPAM, DELETED = "approved", "pending", "spam", "deleted"
+    APPROVED, PENDING, SPAM, DELETED = (CommentStatus.APPROVED, CommentStatus.PENDING, CommentStatus.SPAM,
+                                        CommentStatus.DELETED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
@@ -357,17 +390,30 @@ class Comment(Model):
     def is_placeholder(self) -> bool:
         return self.status == Comment.DELETED
 
+    # Which comments every reader sees, the SQL and its Python twin side by side: approved comments of
+    # approved threads. Replies under a held reply are shown, replies under a held or spam top-level
+    # comment are not; replies under a deleted one (a placeholder) are, and the placeholder itself never
+    # counts. The page (comments/queries.py), the comment count and the comment feed all use this pair.
+    THREAD_SHOWN = (CommentStatus.APPROVED, CommentStatus.DELETED)
 
-# Approved comments of approved threads, counted inside the query that loads the posts (no query per
-# post on listings). It matches what readers see: replies under a held reply are shown, replies under a
-# held or spam top-level comment are not; replies under a deleted one (a placeholder) are, and the
-# placeholder itself is never counted.
+    @classmethod
+    def seen_by_readers(cls, thread_root) -> ColumnElement[bool]:
+        """SQL: `thread_root` is an alias of Comment outer-joined on `thread_root.id == Comment.root_id`."""
+        return and_(cls.status == CommentStatus.APPROVED,
+                    or_(cls.root_id.is_(None), thread_root.status.in_(Comment.THREAD_SHOWN)))
+
+    def is_seen_by_readers(self, thread_root: Comment | None) -> bool:
+        """Python twin of seen_by_readers, for a comment loaded with its thread's top-level comment."""
+        return self.status == CommentStatus.APPROVED and (
+            self.root_id is None or (thread_root is not None and thread_root.status in Comment.THREAD_SHOWN))
+
+
+# Counted inside the query that loads the posts (no query per post on listings).
 _thread_root = aliased(Comment)
 Post.comment_count = column_property(
     select(func.count(Comment.id))
     .outerjoin(_thread_root, _thread_root.id == Comment.root_id)
-    .where(Comment.post_id == Post.id, Comment.status == Comment.APPROVED,
-           or_(Comment.root_id.is_(None), _thread_root.status.in_([Comment.APPROVED, Comment.DELETED])))
+    .where(Comment.post_id == Post.id, Comment.seen_by_readers(_thread_root))
     .correlate_except(Comment, _thread_root)
     .scalar_subquery(),
     deferred=False,
@@ -399,7 +445,7 @@ class OutboxMail(Model):
     __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
                       {"sqlite_autoincrement": True})
 
-    QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+    QUEUED, SENDING, SENT, FAILED = MailStatus.QUEUED, MailStatus.SENDING, MailStatus.SENT, MailStatus.FAILED
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to_addresses: Mapped[str] = mapped_column(Text)

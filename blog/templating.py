@@ -5,8 +5,13 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_time, to_user_timezone
+from flask_babel import lazy_gettext as _l
 
 from .extensions import db
+from .models import CommentStatus, MailStatus, PostStatus
+
+POST_STATUS_LABELS = {PostStatus.DRAFT: _l("Draft"), PostStatus.SCHEDULED: _l("Scheduled"),
+                      PostStatus.PUBLISHED: _l("Published")}
 
 
 def iso_datetime(value) -> str:
@@ -80,7 +85,9 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(recent_posts=recent_posts, absolute_url=absolute_url, canonical_url=canonical_url,
-                                 tag_uri=tag_uri, picture_of=picture_of, share_image=share_image)
+                                 tag_uri=tag_uri, picture_of=picture_of, share_image=share_image,
+                                 post_status_label=POST_STATUS_LABELS.__getitem__,
+                                 PostStatus=PostStatus, CommentStatus=CommentStatus, MailStatus=MailStatus)
 
     @app.context_processor
     def site_settings():

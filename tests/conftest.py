@@ -1,6 +1,7 @@
 """Fixtures: an app per test on a fresh, migrated database (SQLite always, PostgreSQL when configured)."""
 
 import os
+import re
 import shutil
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,8 @@ from blog import create_app
 from blog.extensions import db
 from blog.models import Post, User
 from blog.posts.services import tag_named
+
+from .helpers import ADMIN_EMAIL, log_in
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
@@ -162,3 +165,71 @@ class Content:
 @pytest.fixture
 def content(app):
     return Content(app)
+
+
+@pytest.fixture
+def author(content):
+    """Ada Writer, an author (ada@example.com, "correct horse"): her user id."""
+    return content.author()
+
+
+@pytest.fixture
+def admin(content):
+    """Rita Root, an admin (rita@example.com, "correct horse"): her user id."""
+    return content.author(email=ADMIN_EMAIL, name="Rita Root", role="admin")
+
+
+class AuthActions:
+    """Logging in and out on a client of its own, as flaskr's `auth` fixture does."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def log_in(self, email="ada@example.com", password="correct horse", client=None):
+        client = client or self.app.test_client()
+        log_in(client, email, password)
+        return client
+
+    def log_out(self, client):
+        page = client.get("/admin/")
+        token = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', page.get_data(as_text=True))
+        return client.post("/logout", data={"csrf_token": token.group(1) if token else ""})
+
+
+@pytest.fixture
+def auth(app):
+    return AuthActions(app)
+
+
+@pytest.fixture
+def writer(client, author, auth):
+    """The client, logged in as Ada, an author."""
+    return auth.log_in(client=client)
+
+
+@pytest.fixture
+def team(app, author, admin, auth):
+    """Ada (author) and Rita (admin), each logged in on a client of their own."""
+    return {"ada": author, "rita": admin}, {"ada": auth.log_in(), "rita": auth.log_in(ADMIN_EMAIL)}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/empty.sqlite3"
+        return
+    if not TEST_DATABASE_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    admin_url = make_url(TEST_DATABASE_URL).set(drivername="postgresql+psycopg")
+    name = f"blog_migrate_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+

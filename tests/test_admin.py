@@ -10,52 +10,27 @@ from blog.extensions import db
 from blog.models import Post, Redirect, Tag, User
 
 from .conftest import NOW, Content
+from .helpers import (
+    ADMIN_EMAIL,
+    BODY,
+    EMAIL,
+    PASSWORD,
+    csrf_token_of,
+    log_in,
+    saved_id,
+    stored_post,
+    text,
+    user_id_of,
+    write,
+)
+from .helpers import error_messages as field_errors
 
-EMAIL = "ada@example.com"
-PASSWORD = "correct horse"
-ADMIN_EMAIL = "rita@example.com"
 INCORRECT = "The email or password is incorrect."
 CONTROL_ERROR = "Remove the control characters from this field."
-BODY = """Three things I packed:
-
-- a notebook
-- a [map of the coast](https://example.com/map)
-- **patience**
-"""
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def log_in(client, email=EMAIL, password=PASSWORD, **form):
-    return client.post("/login", data={"email": email, "password": password, **form})
 
 
 def assert_sent_to_login(response):
     assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
-
-
-def field_errors(response) -> list[str]:
-    return re.findall(r'<p class="error" id="[\w-]+-error">(.*?)</p>', text(response))
-
-
-def csrf_token_of(response) -> str:
-    return re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', text(response)).group(1)
-
-
-def write(client, title="Packing For The Coast", body=BODY, button="save_draft", post_id=None, **fields):
-    """Submit the editor with one of its buttons (save_draft, preview, publish, update, unpublish)."""
-    url = f"/admin/posts/{post_id}/edit" if post_id else "/admin/posts/new"
-    return client.post(url, data={"title": title, "body": body, button: button.replace("_", " ").title(), **fields})
-
-
-def saved_id(response) -> int:
-    """The post id from the editor's redirect after a save."""
-    assert response.status_code == 302, text(response)
-    found = re.fullmatch(r"/admin/posts/(\d+)/edit", response.headers["Location"])
-    assert found, response.headers["Location"]
-    return int(found.group(1))
 
 
 def count_posts(app) -> int:
@@ -63,44 +38,11 @@ def count_posts(app) -> int:
         return db.session.scalar(select(func.count(Post.id)))
 
 
-def stored_post(app, post_id) -> dict | None:
-    with app.app_context():
-        post = db.session.get(Post, post_id)
-        if post is None:
-            return None
-        return {"title": post.title, "slug": post.slug, "body": post.body, "excerpt": post.excerpt,
-                "author_id": post.author_id, "is_draft": post.is_draft, "published_at": post.published_at,
-                "status": post.status, "tags": {tag.name for tag in post.tags}}
-
-
-def user_id_of(app, email=EMAIL) -> int:
-    with app.app_context():
-        return db.session.scalar(select(User.id).where(User.email == email))
-
-
 def stored_user(app, user_id) -> dict:
     with app.app_context():
         user = db.session.get(User, user_id)
         return {"name": user.name, "email": user.email, "role": user.role, "active": user.active,
                 "password_hash": user.password_hash}
-
-
-@pytest.fixture
-def writer(client, content):
-    """The client, logged in as Ada, an author."""
-    content.author()
-    log_in(client)
-    return client
-
-
-@pytest.fixture
-def team(app, content):
-    """Ada (author) and Rita (admin), each logged in on a client of their own."""
-    ids = {"ada": content.author(), "rita": content.author(email=ADMIN_EMAIL, name="Rita Root", role="admin")}
-    clients = {"ada": app.test_client(), "rita": app.test_client()}
-    log_in(clients["ada"])
-    log_in(clients["rita"], ADMIN_EMAIL)
-    return ids, clients
 
 
 # --- the editor ---------------------------------------------------------------------------------------------

@@ -8,34 +8,16 @@ from blog.extensions import db
 from blog.models import User
 
 from .conftest import Content
+from .helpers import EMAIL, PASSWORD, csrf_token_of, log_in, text
 
-EMAIL = "ada@example.com"
-PASSWORD = "correct horse"
 INCORRECT = "The email or password is incorrect."
 THROTTLED = re.compile(r"Too many attempts\. Please try again in (\d+) seconds?\.")
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def log_in(client, email=EMAIL, password=PASSWORD, **kwargs):
-    """POST the login form; extra form fields (remember) and request options (query_string, headers) pass on."""
-    form = {"email": email, "password": password}
-    for name in ("remember", "csrf_token"):
-        if name in kwargs:
-            form[name] = kwargs.pop(name)
-    return client.post("/login", data=form, **kwargs)
 
 
 def form_error(response) -> str:
     """The login page's message above the form (empty when there is none)."""
     found = re.search(r'<p class="form-error" role="alert">(.*?)</p>', text(response))
     return found.group(1) if found else ""
-
-
-def csrf_token_of(response) -> str:
-    return re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', text(response)).group(1)
 
 
 def set_cookies(response) -> dict[str, str]:

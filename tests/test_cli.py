@@ -1,22 +1,16 @@
 """Command-line tasks: seed-demo, create-author, and the migrations themselves."""
 
 import ast
-import os
-import subprocess
-import sys
-import uuid
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 from blog.demo_content import DEMO_POSTS
 from blog.extensions import db
 from blog.models import Post, Tag, User
 
-from .conftest import TEST_DATABASE_URL
+from .helpers import flask_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,32 +81,6 @@ def test_create_author_refuses_bad_and_duplicate_emails(app, runner):
     duplicate = runner.invoke(args=["create-author", "SAM@example.com", "--name", "Sam", "--password", "a passphrase"])
     assert duplicate.exit_code == 1 and "already exists" in duplicate.output
     assert count(app, User.id) == 1
-
-
-def flask_cli(database_url, *args):
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "x"}
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "blog", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/empty.sqlite3"
-        return
-    if not TEST_DATABASE_URL:
-        pytest.skip("TEST_DATABASE_URL is not set")
-    admin_url = make_url(TEST_DATABASE_URL).set(drivername="postgresql+psycopg")
-    name = f"blog_migrate_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_migrations_build_the_schema_the_models_describe(empty_database):

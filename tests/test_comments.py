@@ -23,7 +23,7 @@ from blog.markdown import render_comment
 from blog.models import Comment
 
 from .conftest import Content
-from .test_queries import count_queries
+from .helpers import field_errors, queries_for, text, token_of
 
 # Most tests want neither the minimum typing time nor the throttle in their way; the tests of those
 # defences build their app with the real defaults or their own limits.
@@ -41,16 +41,6 @@ THREE_LINKS = "Links: https://a.example/1 and https://b.example/2 and https://c.
 
 
 # --- helpers -------------------------------------------------------------------------------------------------------
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def token_of(response) -> str:
-    found = TOKEN.search(text(response))
-    assert found, "no form token on the page"
-    return found.group(1)
-
 
 def make_blog(make_app, **settings):
     """An app (FAST unless overridden) with Ada's published post "Hello" at /posts/hello, tagged Travel."""
@@ -99,10 +89,6 @@ def item(html: str, comment_id: int) -> str:
         if depth == 0:
             return html[start:start + tag.end()]
     raise AssertionError(f"unbalanced <li> around comment {comment_id}")
-
-
-def field_errors(response) -> dict[str, str]:
-    return dict(re.findall(r'<p class="error" id="([\w-]+)-error">(.*?)</p>', text(response)))
 
 
 def kept(response, body: str) -> bool:
@@ -166,13 +152,6 @@ def assert_inert(html: str, where: str) -> None:
     scan = PageScan()
     scan.feed(html)
     assert scan.problems == [], (where, scan.problems)
-
-
-def queries_for(app, client, url) -> int:
-    with count_queries(app) as statements:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(statements)
 
 
 # --- 1. posting ----------------------------------------------------------------------------------------------------
@@ -675,6 +654,35 @@ def test_a_placeholder_shows_only_while_a_shown_reply_stands_under_it(make_app):
     assert f'id="comment-{held}"' in item(comments_section(ada.get("/posts/hello")), root_id)
     ada.post(f"/admin/comments/{held}/approve")
     assert f'id="comment-{held}"' in item(comments_section(app.test_client().get("/posts/hello")), root_id)
+
+
+def test_the_page_the_count_and_the_comment_feed_show_the_same_comments(make_app):
+    app, _, post_id = make_blog(make_app, COMMENT_MODERATION="none")
+    with app.app_context():
+        def add(name: str, status: str, parent: Comment | None = None) -> Comment:
+            comment = Comment(post_id=post_id, name=name, email=f"{name.lower()}@example.com",
+                              body=f"{name} says hi.", body_html=f"<p>{name} says hi.</p>", status=status,
+                              parent_id=parent.id if parent else None,
+                              root_id=parent.thread_root_id if parent else None,
+                              depth=parent.depth + 1 if parent else 1)
+            db.session.add(comment)
+            db.session.flush()
+            return comment
+
+        spam = add("Spammer", Comment.SPAM)
+        under_spam = add("Sid", Comment.APPROVED, spam).id  # approved, in a spam thread: shown nowhere
+        placeholder = add("", Comment.DELETED)
+        under_placeholder = add("Una", Comment.APPROVED, placeholder).id  # shown everywhere
+        on_top = add("Tia", Comment.APPROVED).id
+        db.session.commit()
+    reader = app.test_client()
+    page = reader.get("/posts/hello")
+    section, feed = comments_section(page), text(reader.get("/posts/hello/comments.atom"))
+    assert "Sid says hi." not in section and f"comment-{under_spam}" not in feed
+    assert "Una says hi." in section and f"comment-{under_placeholder}" in feed
+    assert "Tia says hi." in section and f"comment-{on_top}" in feed
+    assert heading(page) == "2 comments"
+    assert "2 comments</a>" in text(reader.get("/"))
 
 
 def test_a_moderator_deletes_a_spam_thread_after_a_confirmation_naming_the_replies(make_app):

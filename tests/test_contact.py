@@ -5,7 +5,6 @@ import email
 import email.policy
 import html
 import re
-import socket
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +18,7 @@ from blog.extensions import db
 from blog.models import ContactMessage, OutboxMail, User
 
 from .conftest import Content
+from .helpers import field_errors, free_port, text, token_of
 
 MESSAGE = "I enjoyed the article on migration, thank you."
 ADMIN_EMAIL = "rita@example.com"
@@ -34,12 +34,6 @@ QUICK = {"CONTACT_MIN_SECONDS": 0, "CONTACT_RATE_LIMIT": "1000 per minute"}
 
 
 # --- a real SMTP server on a port of our own ----------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class MailServer:
@@ -96,22 +90,10 @@ def mail_app(make_app, smtp):
 # --- helpers ------------------------------------------------------------------------------------------------
 
 
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def token_of(response) -> str:
-    return re.search(r'name="token" type="hidden" value="([^"]+)"', text(response)).group(1)
-
-
 def send(client, name="Vera Visitor", email="vera@example.com", message=MESSAGE, **extra):
     """Show the form, then post it with the token the page carried."""
     token = token_of(client.get("/contact"))
     return client.post("/contact", data={"token": token, "name": name, "email": email, "message": message, **extra})
-
-
-def field_errors(response) -> dict[str, str]:
-    return dict(re.findall(r'<p class="error" id="([\w-]+)-error">(.*?)</p>', text(response)))
 
 
 def form_error(response) -> str | None:

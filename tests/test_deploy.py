@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import migrate_database
+from .helpers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -33,12 +34,6 @@ def require(program: str, install: str) -> None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until_listening(port: int, process: subprocess.Popen, what: str, seconds: float = 30) -> None:

@@ -17,9 +17,7 @@ from blog.extensions import db
 from blog.models import Media, MediaVariant
 
 from .conftest import Content
-from .test_admin import csrf_token_of, log_in, text
-from .test_cli import empty_database, flask_cli  # noqa: F401  (the fixture of the migration tests)
-from .test_queries import queries_for
+from .helpers import csrf_token_of, flask_cli, log_in, queries_for, text
 
 ALT = "A red square on a blue field"
 
@@ -442,7 +440,7 @@ def test_ids_of_deleted_pictures_are_never_reused(media_app, author):
     assert media_id_of(media_app) == 2
 
 
-def test_the_media_migration_keeps_what_was_there_and_sets_uploaders_null(empty_database):  # noqa: F811
+def test_the_media_migration_keeps_what_was_there_and_sets_uploaders_null(empty_database):
     before, media = "b5d2e8c41f07", "afecf496e678"
     assert flask_cli(empty_database, "db", "upgrade", before).returncode == 0
     engine = sa.create_engine(empty_database)

@@ -15,14 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from .helpers import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(port: int, process: subprocess.Popen) -> None:

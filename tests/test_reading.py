@@ -7,10 +7,7 @@ from blog.extensions import db
 from blog.models import Post, Redirect
 
 from .conftest import NOW
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
+from .helpers import text
 
 
 def main_of(response) -> str:

@@ -21,12 +21,9 @@ from blog.extensions import db
 from blog.models import ContactMessage
 
 from .conftest import BASE_CONFIG, NOW, TEST_DATABASE_URL
+from .helpers import text
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 # --- hostile paths and parameters: 404 or 400, never a 500 -------------------------------------------------

@@ -1,6 +1,5 @@
 """Revisions, autosave, restore: nothing an author writes is lost, and the live post changes only on save."""
 # The editor's fixtures (writer, team) and the migration's (empty_database) are imported, then named as arguments.
-# ruff: noqa: F811
 
 import html
 import re
@@ -13,21 +12,17 @@ from blog.extensions import db
 from blog.models import Post, PostRevision
 
 from .conftest import Content
-from .test_admin import (  # noqa: F401
-    ADMIN_EMAIL,
-    EMAIL,
+from .helpers import (
+    count_queries,
     csrf_token_of,
+    flask_cli,
     log_in,
     saved_id,
     stored_post,
-    team,
     text,
     user_id_of,
     write,
-    writer,
 )
-from .test_cli import empty_database, flask_cli  # noqa: F401
-from .test_queries import count_queries
 
 BANNER = "You have unsaved changes from"
 

@@ -12,18 +12,13 @@ from blog.extensions import db
 from blog.models import EditorStash, Post, User, UserSession, utcnow
 
 from .conftest import Content
+from .helpers import EMAIL, PASSWORD, csrf_token_of, log_in, text
 
-EMAIL = "ada@example.com"
-PASSWORD = "correct horse"
 LAPTOP = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36"
 PHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
          "Version/18.0 Mobile/15E148 Safari/604.1")
 KEPT = "Your text was kept: it is not saved yet. Press Publish or Save draft to save it."
 GONE = "The text kept from your last session is no longer available"
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def device(app, user_agent=None):
@@ -32,15 +27,6 @@ def device(app, user_agent=None):
     if user_agent:
         client.environ_base["HTTP_USER_AGENT"] = user_agent
     return client
-
-
-def log_in(client, email=EMAIL, password=PASSWORD, next_path=None, **form):
-    query = {"next": next_path} if next_path else None
-    return client.post("/login", data={"email": email, "password": password, **form}, query_string=query)
-
-
-def csrf_token_of(response) -> str:
-    return re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', text(response)).group(1)
 
 
 def logged_in(client) -> bool:

@@ -21,9 +21,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from ..forms import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, NoControlCharacters, strip_text
+from ..models import Role
 
-ROLE_CHOICES = [SelectChoice("author", _l("Author: writes and edits their own posts")),
-                SelectChoice("admin", _l("Admin: everything, including managing authors"))]
+ROLE_CHOICES = [SelectChoice(Role.AUTHOR, _l("Author: writes and edits their own posts")),
+                SelectChoice(Role.ADMIN, _l("Admin: everything, including managing authors"))]
 
 
 def new_password_validators():
@@ -162,7 +163,7 @@ class AuthorForm(FlaskForm):
                        validators=[DataRequired(_l("Enter a name.")), Length(max=100), NoControlCharacters()])
     email = EmailField(_l("Email"), filters=[strip_text],
                        validators=[DataRequired(_l("Enter an email.")), Length(max=254), Email()])
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="author")
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.AUTHOR)
     password = PasswordField(_l("Initial password"),
                              validators=[DataRequired(_l("Set an initial password."))] + new_password_validators())
     submit = SubmitField(_l("Add author"))

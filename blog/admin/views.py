@@ -4,23 +4,24 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import format_datetime, ngettext, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 from werkzeug.sansio.multipart import Data, Epilogue, Event, Field, MultipartDecoder, NeedData
 
 from ..auth import sessions
 from ..auth.access import admin_required
+from ..auth.services import create_author, email_taken
 from ..comments.queries import moderation_counts
 from ..contact.services import unread_count
 from ..extensions import db, login_manager
 from ..forms import ButtonForm
 from ..markdown import WORDS_PER_MINUTE, render_markdown
+from ..media import queries as media_queries
 from ..media import services as media_services
-from ..models import Media, OutboxMail, Post, PostRevision, User, utcnow
+from ..models import Media, Post, PostRevision, PostStatus, User
 from ..paging import page_number
 from ..posts import revisions, services
 from ..security import security_event
+from . import queries
 from .forms import AccountForm, AuthorForm, AutosaveForm, LivePreviewForm, PostForm, ResetPasswordForm
 from .stash import KEPT_FIELDS, keep_typed_text, restore_typed_text
 
@@ -43,46 +44,27 @@ def post_for_editing(post_id: int) -> Post:
     return post
 
 
-def own_posts(query):
-    return query if current_user.is_admin else query.where(Post.author_id == current_user.id)
-
-
-def post_counts() -> dict[str, int]:
-    now = utcnow()
-    draft = Post.is_draft.is_(True) | Post.published_at.is_(None)
-    scheduled = ~draft & (Post.published_at > now)
-    row = db.session.execute(own_posts(select(
-        func.coalesce(func.sum(case((draft, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((scheduled, 1), else_=0)), 0),
-        func.count(Post.id),
-    ))).one()
-    return {"draft": row[0], "scheduled": row[1], "published": row[2] - row[0] - row[1]}
-
-
 @bp.get("/")
 def dashboard():
     # Each panel is one box on the dashboard home; later features add theirs to this list.
-    panels = [{"template": "admin/_panel_posts.html", "counts": post_counts()},
+    panels = [{"template": "admin/_panel_posts.html", "counts": queries.post_counts(current_user)},
               {"template": "admin/_panel_comments.html", "counts": moderation_counts(current_user)}]
     if current_user.is_admin:
-        failed = db.session.scalar(select(func.count(OutboxMail.id)).where(OutboxMail.status == OutboxMail.FAILED))
-        panels.append({"template": "admin/_panel_messages.html", "unread": unread_count(), "failed": failed})
-        authors = db.session.scalar(select(func.count(User.id)).where(User.active.is_(True)))
-        panels.append({"template": "admin/_panel_authors.html", "active_authors": authors})
+        panels.append({"template": "admin/_panel_messages.html", "unread": unread_count(),
+                       "failed": queries.failed_mail_count()})
+        panels.append({"template": "admin/_panel_authors.html", "active_authors": queries.active_author_count()})
     return render_template("admin/dashboard.html", panels=panels)
 
 
 @bp.get("/posts")
 def posts():
-    query = own_posts(select(Post).options(joinedload(Post.author))).order_by(Post.updated_at.desc(), Post.id.desc())
-    pagination = db.paginate(query, page=page_number(), per_page=20, error_out=True)
+    pagination = db.paginate(queries.editable_posts(current_user), page=page_number(), per_page=20, error_out=True)
     return render_template("admin/posts.html", pagination=pagination)
 
 
 def featured_choices() -> list[tuple[str, str]]:
     """The featured image select: none, or any picture of the library (newest first), by file name."""
-    rows = db.session.execute(
-        select(Media.id, Media.original_filename, Media.width, Media.height).order_by(Media.id.desc())).all()
+    rows = db.session.execute(media_queries.picture_choices()).all()
     return [("", _("No featured image"))] + [
         (str(media_id), f"{name} ({width} × {height})") for media_id, name, width, height in rows]
 
@@ -114,20 +96,12 @@ def editor_form(post: Post | None) -> PostForm:
 
 
 def save_buttons(post: Post | None) -> str:
-    return _("Update") if post is not None and post.status != "draft" else _("Publish or Save draft")
+    return _("Update") if post is not None and post.status != PostStatus.DRAFT else _("Publish or Save draft")
 
 
 def local_publish_at(post: Post):
     """The post's publishing time as the editor's "Publish at" field shows it: naive, in the site's zone."""
     return to_user_timezone(post.published_at).replace(tzinfo=None) if post.published_at else None
-
-
-def chosen_action(form: PostForm, post: Post | None) -> str:
-    """The button pressed, limited to the ones this post's state offers."""
-    action = form.action()
-    if post is not None and post.status != "draft":
-        return action if action in ("preview", "update", "unpublish") else "update"
-    return action if action in ("preview", "publish", "save_draft") else "save_draft"
 
 
 @bp.route("/posts/new", methods=["GET", "POST"])
@@ -147,7 +121,7 @@ def edit(post: Post | None):
     if request.method == "POST" and form.upload.data:
         return upload_into_body(form, post)
     if form.validate_on_submit():
-        action = chosen_action(form, post)
+        action = services.offered_action(post, form.action())
         requested_slug = services.slugify(form.slug.data or "")
         if form.slug.data and not requested_slug:
             form.slug.errors.append(_("Use letters, digits or hyphens in the slug."))
@@ -274,21 +248,13 @@ def save(post: Post | None, form: PostForm, action: str, requested_slug: str):
         services.change_slug(post, services.unique_slug(form.title.data, post.id))
     elif requested_slug:
         services.change_slug(post, requested_slug)
-    if action == "publish":
-        services.publish(post, form.publish_at_utc())
-    elif action == "update":
-        post.published_at = form.publish_at_utc() or post.published_at
-    elif action == "unpublish":
-        services.unpublish(post)
-    else:  # save_draft keeps a chosen "Publish at" for when it is published
-        post.is_draft = True
-        post.published_at = form.publish_at_utc()
+    services.apply_editor_action(post, action, form.publish_at_utc())
     revisions.record_revision(post, current_user.id)
     db.session.commit()
     messages = {
-        "draft": _("Draft saved."),
-        "scheduled": _("Scheduled for %(when)s.", when=format_datetime(post.published_at, "medium")),
-        "published": _("Published.") if action == "publish" else _("Post updated."),
+        PostStatus.DRAFT: _("Draft saved."),
+        PostStatus.SCHEDULED: _("Scheduled for %(when)s.", when=format_datetime(post.published_at, "medium")),
+        PostStatus.PUBLISHED: _("Published.") if action == "publish" else _("Post updated."),
     }
     flash(messages[post.status] if action != "unpublish" else _("Unpublished: the post is a draft again."))
     return redirect(url_for("admin.edit_post", post_id=post.id))
@@ -400,11 +366,9 @@ def account():
     user = current_user._get_current_object()
     form = AccountForm(obj=user) if request.method == "GET" else AccountForm()
     if form.validate_on_submit():
-        email_owner = db.session.scalar(
-            select(User.id).where(func.lower(User.email) == form.email.data.lower(), User.id != user.id))
         if not user.check_password(form.current_password.data):
             form.current_password.errors.append(_("That is not your current password."))
-        elif email_owner is not None:
+        elif email_taken(form.email.data, except_user_id=user.id):
             form.email.errors.append(_("Another author already uses this email."))
         else:
             user.name, user.email = form.name.data, form.email.data
@@ -452,10 +416,7 @@ def sign_out_other_sessions():
 @bp.get("/authors")
 @admin_required
 def authors():
-    post_count = func.count(Post.id).label("post_count")
-    rows = db.session.execute(
-        select(User, post_count).outerjoin(Post, Post.author_id == User.id).group_by(User.id).order_by(User.name)
-    ).all()
+    rows = db.session.execute(queries.authors_with_post_counts()).all()
     return render_template("admin/authors.html", rows=rows, button=ButtonForm())
 
 
@@ -464,12 +425,11 @@ def authors():
 def new_author():
     form = AuthorForm()
     if form.validate_on_submit():
-        if db.session.scalar(select(User.id).where(func.lower(User.email) == form.email.data.lower())):
+        if email_taken(form.email.data):
             form.email.errors.append(_("Another author already uses this email."))
         else:
-            user = User(name=form.name.data, email=form.email.data, role=form.role.data)
-            user.set_password(form.password.data)
-            db.session.add(user)
+            user = create_author(email=form.email.data, name=form.name.data, password=form.password.data,
+                                 role=form.role.data)
             db.session.commit()
             security_event("author_added", user.email, role=user.role, by=current_user.email)
             flash(_("Added %(name)s.", name=user.name))

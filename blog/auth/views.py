@@ -4,15 +4,14 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
-from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
 from ..extensions import db, limiter
-from ..models import User
 from ..navigation import is_safe_next
 from ..ratelimit import rerender_on_breach
 from ..security import security_event
 from .forms import LoginForm
+from .services import author_by_email
 from .sessions import AUTHOR_KEY, complete_login, end_this_session
 
 bp = Blueprint("auth", __name__)
@@ -52,7 +51,7 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(func.lower(User.email) == form.email.data.lower()))
+        user = db.session.scalar(author_by_email(form.email.data))
         password_ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, form.password.data)
         if user is not None and password_ok and user.is_active:
             complete_login(user, remember=form.remember.data)

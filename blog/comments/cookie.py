@@ -1,6 +1,6 @@
 """The commenter's cookie: signed ids of the comments posted from this browser, no account needed.
 
-It lets a commenter see their own held comments and edit or delete them for 15 minutes.
+It lets a commenter see their own held comments and edit or delete them during services.EDIT_WINDOW.
 """
 
 from flask import current_app, request

@@ -5,8 +5,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
 from ..extensions import db
@@ -16,10 +14,11 @@ from ..navigation import is_safe_next
 from ..paging import page_number
 from . import bp, services
 from .forms import BulkModerationForm
-from .queries import moderation_counts, moderation_queue
+from .queries import comments_with_posts, moderation_counts, moderation_queue, parents_with_replies
 
 STATUSES = (Comment.PENDING, Comment.APPROVED, Comment.SPAM)
-ACTIONS = ("approve", "spam", "delete")
+# The URL's (and the bulk form's) action word, the verb it calls and what the moderator is told.
+VERBS = {"approve": services.approve_comment, "spam": services.mark_spam, "delete": services.delete_comment}
 DONE = {"approve": _l("Approved."), "spam": _l("Marked as spam."), "delete": _l("Deleted.")}
 
 
@@ -36,8 +35,7 @@ def queue():
         abort(404)
     pagination = db.paginate(moderation_queue(current_user, status), page=page_number(), per_page=50,
                              error_out=True)
-    with_replies = set(db.session.scalars(select(Comment.parent_id).distinct().where(
-        Comment.parent_id.in_([c.id for c in pagination.items]))))
+    with_replies = set(db.session.scalars(parents_with_replies([c.id for c in pagination.items])))
     return render_template("comments/queue.html", pagination=pagination, status=status,
                            counts=moderation_counts(current_user), button=ButtonForm(), with_replies=with_replies,
                            bulk=BulkModerationForm(status=status))
@@ -57,7 +55,7 @@ def already_deleted(default: str):
 @bp.post("/admin/comments/<int(max=2147483647):comment_id>/<action>")
 @login_required
 def moderate(comment_id: int, action: str):
-    if action not in ACTIONS:
+    if action not in VERBS:
         abort(404)
     comment = db.session.get(Comment, comment_id)
     if comment is None or comment.is_placeholder:
@@ -65,7 +63,7 @@ def moderate(comment_id: int, action: str):
     if not services.can_moderate(current_user, comment.post):
         abort(403)
     try:
-        services.moderate(comment, action)
+        VERBS[action](comment)
         db.session.commit()
     except GONE:
         return already_deleted(url_for("comments.queue"))
@@ -104,8 +102,7 @@ def bulk():
     status = form.status.data if form.status.data in STATUSES else Comment.PENDING
     ids = {i for i in map(parse_id, request.form.getlist("ids")) if i is not None}
     if form.validate_on_submit() and ids:
-        comments = db.session.scalars(
-            select(Comment).where(Comment.id.in_(ids)).options(joinedload(Comment.post))).all()
+        comments = db.session.scalars(comments_with_posts(ids)).all()
         allowed = [c for c in comments if services.can_moderate(current_user, c.post)]
         if len(allowed) != len(comments):
             abort(403)
@@ -115,7 +112,7 @@ def bulk():
                 # A parent deleted in this same action may already be gone with its last reply.
                 if db.session.get(Comment, comment.id) is None or comment.is_placeholder:
                     continue
-                services.moderate(comment, form.action.data)
+                VERBS[form.action.data](comment)
                 done += 1
             db.session.commit()
         except GONE:

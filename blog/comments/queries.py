@@ -23,7 +23,12 @@ class Node:
 
 
 def visible_condition(own_ids: set[int], moderator: bool, comment=Comment):
-    """SQL: the comments this reader sees with their text (placeholders aside); `is_shown` is its twin."""
+    """SQL: the comments this reader sees with their text (placeholders aside); `is_shown` is its twin.
+
+    One comment's own part of the rule: the thread part (a spam or held top-level comment hides its
+    replies) is the page's shape, top_level_condition and build_tree, and in one condition
+    Comment.seen_by_readers, which the count and the feed use.
+    """
     if moderator:
         return comment.status.in_([Comment.APPROVED, Comment.PENDING])
     if own_ids:  # a commenter's browser sees their own held comments
@@ -37,6 +42,14 @@ def is_shown(comment: Comment, own_ids: set[int], moderator: bool) -> bool:
     if moderator:
         return comment.status in (Comment.APPROVED, Comment.PENDING)
     return comment.status == Comment.APPROVED or (comment.id in own_ids and comment.status != Comment.DELETED)
+
+
+def feed_comments(post: Post, limit: int = 50) -> Select:
+    """The newest comments every reader sees on a post: the comment feed lists what the page shows."""
+    thread_root = aliased(Comment)
+    return (select(Comment).outerjoin(thread_root, thread_root.id == Comment.root_id)
+            .where(Comment.post_id == post.id, Comment.seen_by_readers(thread_root))
+            .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit))
 
 
 def top_level_condition(own_ids: set[int], moderator: bool):
@@ -132,7 +145,16 @@ def moderation_queue(user, status: str) -> Select:
     query = (select(Comment).join(Post, Comment.post_id == Post.id).where(Comment.status == status)
              .options(joinedload(Comment.post), joinedload(Comment.parent))
              .order_by(Comment.created_at.desc(), Comment.id.desc()))
-    return query if user.is_admin else query.where(Post.author_id == user.id)
+    return query.where(Post.owned_by(user))
+
+
+def parents_with_replies(comment_ids: list[int]) -> Select:
+    """Which of these comments have a reply (the queue offers "Delete thread" on those)."""
+    return select(Comment.parent_id).distinct().where(Comment.parent_id.in_(comment_ids))
+
+
+def comments_with_posts(comment_ids: set[int]) -> Select:
+    return select(Comment).where(Comment.id.in_(comment_ids)).options(joinedload(Comment.post))
 
 
 def moderation_counts(user) -> dict[str, int]:
@@ -140,8 +162,6 @@ def moderation_counts(user) -> dict[str, int]:
         return func.coalesce(func.sum(case((Comment.status == status, 1), else_=0)), 0)
 
     query = (select(count(Comment.PENDING), count(Comment.APPROVED), count(Comment.SPAM))
-             .select_from(Comment).join(Post, Comment.post_id == Post.id))
-    if not user.is_admin:
-        query = query.where(Post.author_id == user.id)
+             .select_from(Comment).join(Post, Comment.post_id == Post.id).where(Post.owned_by(user)))
     pending, approved, spam = cast(tuple[int, int, int], db.session.execute(query).one())
     return {Comment.PENDING: pending, Comment.APPROVED: approved, Comment.SPAM: spam}

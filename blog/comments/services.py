@@ -12,6 +12,7 @@ from ..markdown import render_comment
 from ..models import Comment, Post, utcnow
 
 EDIT_WINDOW = timedelta(minutes=15)
+EDIT_WINDOW_MINUTES = int(EDIT_WINDOW.total_seconds() // 60)  # what the pages tell commenters
 DUPLICATE_WINDOW = timedelta(minutes=10)
 # Each link once: a Markdown link [text](url), or a bare address not inside one.
 _LINK = re.compile(r"\]\([^)]*\)|(?:https?://|www\.)[^\s)\]]+", re.IGNORECASE)
@@ -25,7 +26,8 @@ def comments_open(post: Post) -> bool:
 
 
 def can_moderate(user, post: Post) -> bool:
-    return bool(user.is_authenticated and (user.is_admin or post.author_id == user.id))
+    """Who may edit a post moderates its comments: User.can_edit, for a visitor who may not be logged in."""
+    return bool(user.is_authenticated and user.can_edit(post))
 
 
 def link_count(body: str, body_html: str) -> int:
@@ -98,23 +100,22 @@ class AlreadyDeleted(Exception):
     """The comment was deleted (by another moderator, or its poster) before this action reached it."""
 
 
-def moderate(comment: Comment, action: str) -> None:
-    """Approve, mark as spam or delete; raise AlreadyDeleted when someone deleted it first.
+# The moderation verbs (approve_comment, mark_spam, delete_comment) raise AlreadyDeleted when someone
+# deleted the comment first. Each change is one statement conditional on the row still being a live
+# comment, so of two moderators acting at once the second finds nothing to change instead of bringing a
+# placeholder back to life.
 
-    Each change is one statement conditional on the row still being a live comment, so of two moderators
-    acting at once the second finds nothing to change instead of bringing a placeholder back to life.
-    """
+def approve_comment(comment: Comment) -> None:
     if comment.is_placeholder:
         raise AlreadyDeleted()
-    if action == "approve":
-        _change(comment, status=Comment.APPROVED, held_reason=None)
-    elif action == "spam":
-        _change(comment, status=Comment.SPAM,
-                held_reason=func.coalesce(Comment.held_reason, _("marked as spam by a moderator")))
-    elif action == "delete":
-        delete_comment(comment)
-    else:
-        raise ValueError(action)
+    _change(comment, status=Comment.APPROVED, held_reason=None)
+
+
+def mark_spam(comment: Comment) -> None:
+    if comment.is_placeholder:
+        raise AlreadyDeleted()
+    _change(comment, status=Comment.SPAM,
+            held_reason=func.coalesce(Comment.held_reason, _("marked as spam by a moderator")))
 
 
 def _change(comment: Comment, **values) -> None:

@@ -1,4 +1,4 @@
-"""Readers' side of comments: posting, permalinks, and the commenter's 15-minute edit window."""
+"""Readers' side of comments: posting, permalinks, and the commenter's edit window (services.EDIT_WINDOW)."""
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -78,8 +78,8 @@ def own_comment(comment_id: int) -> tuple[Comment, Post]:
         abort(404)
     post = db.first_or_404(visible_post(comment.post_id))
     if comment.id not in own_comment_ids() or not services.within_edit_window(comment):
-        abort(403, description=_("You can change a comment for 15 minutes after posting it, "
-                                 "from the browser you posted it from."))
+        abort(403, description=_("You can change a comment for %(minutes)d minutes after posting it, "
+                                 "from the browser you posted it from.", minutes=services.EDIT_WINDOW_MINUTES))
     return comment, post
 
 
@@ -105,7 +105,8 @@ def edit(comment_id: int):
                     abort(404)
                 return redirect(comment_url(comment, post))
     form.issue_token(comment.id)
-    return render_template("comments/edit.html", form=form, comment=comment, post=post, error=error), status
+    return render_template("comments/edit.html", form=form, comment=comment, post=post, error=error,
+                           edit_minutes=services.EDIT_WINDOW_MINUTES), status
 
 
 @bp.route("/comments/<int(max=2147483647):comment_id>/delete", methods=["GET", "POST"])

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..mail import queue_mail
-from ..models import ContactMessage, OutboxMail, User, utcnow
+from ..models import ContactMessage, OutboxMail, Role, User, utcnow
 from ..templating import absolute_url
 
 DUPLICATE_WINDOW = timedelta(hours=1)
@@ -19,7 +19,7 @@ def recipients() -> list[str]:
     if configured:
         return [address.strip() for address in configured.split(",") if address.strip()]
     return list(db.session.scalars(
-        select(User.email).where(User.role == "admin", User.active.is_(True)).order_by(User.id)))
+        select(User.email).where(User.role == Role.ADMIN, User.active.is_(True)).order_by(User.id)))
 
 
 def is_duplicate(email: str, message: str) -> bool:
@@ -46,9 +46,12 @@ def store_message(*, name: str | None, email: str, message: str, client_address:
     return contact, mail
 
 
+NOT_MAILED = "not sent"  # a message stored while no recipient was configured: no mail in the outbox
+
+
 def delivery_status(contact: ContactMessage) -> str:
     if not contact.mails:
-        return "not sent"
+        return NOT_MAILED
     return contact.mails[-1].status if contact.mails[-1].status != OutboxMail.SENDING else OutboxMail.QUEUED
 
 

@@ -5,8 +5,6 @@ from urllib.parse import quote
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..auth.access import admin_required
 from ..extensions import csrf, db, limiter
@@ -17,6 +15,7 @@ from ..paging import page_number
 from ..ratelimit import accepted_post, rerender_on_breach
 from . import services
 from .forms import ContactForm
+from .queries import inbox_messages
 from .services import unread_count
 
 bp = Blueprint("contact", __name__)
@@ -68,12 +67,10 @@ def thanks():
 @admin_required
 def inbox():
     archived = request.args.get("archived") == "1"
-    query = (select(ContactMessage).where(ContactMessage.is_archived.is_(archived))
-             .options(selectinload(ContactMessage.mails))
-             .order_by(ContactMessage.created_at.desc(), ContactMessage.id.desc()))
-    pagination = db.paginate(query, page=page_number(), per_page=25, error_out=True)
+    pagination = db.paginate(inbox_messages(archived), page=page_number(), per_page=25, error_out=True)
     return render_template("contact/inbox.html", pagination=pagination, archived=archived, button=ButtonForm(),
-                           unread=unread_count(), delivery_status=services.delivery_status, mailto=mailto)
+                           unread=unread_count(), delivery_status=services.delivery_status,
+                           NOT_MAILED=services.NOT_MAILED, mailto=mailto)
 
 
 def mailto(contact: ContactMessage) -> str:

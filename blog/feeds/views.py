@@ -1,15 +1,15 @@
 """Feeds and the sitemap: XML rendered from autoescaped templates, one query per list."""
 
 from flask import Blueprint, current_app, make_response, render_template
-from sqlalchemy import select
 
+from ..comments.queries import feed_comments
 from ..extensions import db
-from ..models import Comment, Post, Tag, post_tags, utcnow
-from ..posts.queries import archive_months, post_by_slug, published_posts
+from ..models import utcnow
+from ..posts.queries import archive_months, post_by_slug
+from . import queries
 
 bp = Blueprint("feeds", __name__)
 
-FEED_SIZE = 20
 ATOM = "application/atom+xml; charset=utf-8"
 
 
@@ -21,7 +21,7 @@ def xml_response(template: str, mimetype: str, **context):
 
 @bp.get("/feed.atom")
 def atom():
-    posts = db.session.scalars(published_posts().limit(FEED_SIZE)).all()
+    posts = db.session.scalars(queries.feed_posts()).all()
     updated = max((post.revised_at for post in posts), default=utcnow())
     return xml_response("feeds/posts.atom.xml", ATOM, posts=posts, updated=updated)
 
@@ -29,20 +29,15 @@ def atom():
 @bp.get("/posts/<slug>/comments.atom")
 def comments_atom(slug: str):
     post = db.first_or_404(post_by_slug(slug))
-    comments = db.session.scalars(
-        select(Comment).where(Comment.post_id == post.id, Comment.status == Comment.APPROVED)
-        .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(50)).all()
+    comments = db.session.scalars(feed_comments(post)).all()
     updated = max((comment.updated_at for comment in comments), default=post.updated_at)
     return xml_response("feeds/comments.atom.xml", ATOM, post=post, comments=comments, updated=updated)
 
 
 @bp.get("/sitemap.xml")
 def sitemap():
-    posts = db.session.execute(
-        select(Post.slug, Post.updated_at).where(Post.is_visible()).order_by(Post.published_at.desc())).all()
-    tags = db.session.scalars(
-        select(Tag.slug).join(post_tags, post_tags.c.tag_id == Tag.id).join(Post, Post.id == post_tags.c.post_id)
-        .where(Post.is_visible()).distinct().order_by(Tag.slug)).all()
+    posts = db.session.execute(queries.sitemap_posts()).all()
+    tags = db.session.scalars(queries.sitemap_tags()).all()
     per_page = current_app.config["POSTS_PER_PAGE"]
     archive_pages = max(1, -(-len(posts) // per_page))
     return xml_response("feeds/sitemap.xml", "application/xml; charset=utf-8", posts=posts, tags=tags,

@@ -14,13 +14,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Media, MediaVariant
+from ..models import Media
 from ..paging import page_number
-from . import services
+from . import queries, services
 from .forms import DeleteMediaForm, UploadForm
 from .storage import media_storage
 
@@ -35,7 +33,7 @@ def serve(name: str):
     """A stored version by its exact name; nothing else under /media/ exists (no listing, no paths)."""
     if not services.NAME.fullmatch(name):
         abort(404)
-    variant = db.session.scalar(select(MediaVariant).where(MediaVariant.name == name))
+    variant = db.session.scalar(queries.variant_named(name))
     if variant is None:
         abort(404)
     etag = name.split("-", 1)[0]
@@ -60,9 +58,7 @@ def wants_json() -> bool:
 
 def library_page(form: UploadForm, status: int = 200):
     pagination = db.paginate(
-        select(Media).options(selectinload(Media.variants), selectinload(Media.uploader))
-        .order_by(Media.created_at.desc(), Media.id.desc()),
-        page=page_number(), per_page=48, error_out=True)
+        queries.library(), page=page_number(), per_page=48, error_out=True)
     usage = services.posts_using(pagination.items)
     return render_template("media/library.html", form=form, pagination=pagination, usage=usage,
                            human_size=services.human_size, insert_markdown=insert_markdown), status

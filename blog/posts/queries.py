@@ -15,21 +15,24 @@ def site_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["SITE_TIMEZONE"])
 
 
-def listing_loads() -> tuple:
-    """What a listing card shows, loaded with the posts: author, tags, featured picture and its versions.
+def listing_loads(with_tags: bool = False) -> tuple:
+    """What a page shows of each post, loaded with the posts: the author and the featured picture with its
+    versions (and the tags, for the pages that show them: the article and the feed; listing cards do not).
 
     The versions come in one more query for the whole page, and only when a post on it has a picture.
     """
-    return (joinedload(Post.author), selectinload(Post.tags),
-            joinedload(Post.featured_media).selectinload(Media.variants))
+    loads = [joinedload(Post.author), joinedload(Post.featured_media).selectinload(Media.variants)]
+    if with_tags:
+        loads.append(selectinload(Post.tags))
+    return tuple(loads)
 
 
-def published_posts() -> Select:
-    """Visible posts, newest first, with what listings show loaded up front."""
+def published_posts(with_tags: bool = False) -> Select:
+    """Visible posts, newest first, with what the page shows loaded up front (see listing_loads)."""
     return (
         select(Post)
         .where(Post.is_visible())
-        .options(*listing_loads())
+        .options(*listing_loads(with_tags))
         .order_by(Post.published_at.desc(), Post.id.desc())
     )
 
@@ -43,8 +46,12 @@ def recent_posts(limit: int = 5) -> Select:
     )
 
 
+def tag_by_slug(slug: str) -> Select:
+    return select(Tag).where(Tag.slug == slug.lower())
+
+
 def post_by_slug(slug: str) -> Select:
-    return published_posts().where(Post.slug == slug)
+    return published_posts(with_tags=True).where(Post.slug == slug)
 
 
 def visible_post(post_id: int) -> Select:

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 
 from ..extensions import db
 from ..markdown import plain_text, reading_minutes, render_markdown
-from ..models import Post, Redirect, Tag, utcnow
+from ..models import Post, PostStatus, Redirect, Tag, utcnow
 
 EXCERPT_LENGTH = 200
 
@@ -64,7 +64,7 @@ def change_slug(post: Post, new_slug: str) -> None:
     old_path, new_path = f"/posts/{post.slug}", f"/posts/{new_slug}"
     # The new address is live now: no redirect may shadow it.
     db.session.execute(delete(Redirect).where(Redirect.old_path == new_path))
-    if post.id is not None and post.status == "published":
+    if post.id is not None and post.status == PostStatus.PUBLISHED:
         db.session.execute(delete(Redirect).where(Redirect.old_path == old_path))
         db.session.add(Redirect(old_path=old_path, post_id=post.id))
     post.slug = new_slug
@@ -87,6 +87,34 @@ def publish(post: Post, at: datetime | None) -> None:
 def unpublish(post: Post) -> None:
     post.is_draft = True
     post.published_at = None
+
+
+# The publishing state machine, whole: the editor's buttons a post's state offers, and what each does.
+# A draft offers Save draft and Publish; a scheduled or published post offers Update and Unpublish.
+DRAFT_ACTIONS = ("preview", "publish", "save_draft")
+LIVE_ACTIONS = ("preview", "update", "unpublish")
+
+
+def offered_action(post: Post | None, pressed: str | None) -> str:
+    """The button pressed, limited to the ones this post's state offers (a stale form falls back to saving)."""
+    if post is not None and post.status != PostStatus.DRAFT:
+        return pressed if pressed in LIVE_ACTIONS else "update"
+    return pressed if pressed in DRAFT_ACTIONS else "save_draft"
+
+
+def apply_editor_action(post: Post, action: str, publish_at: datetime | None) -> None:
+    """Save draft, publish (now or at `publish_at`: scheduled), update or unpublish; the caller commits."""
+    if action == "publish":
+        publish(post, publish_at)
+    elif action == "update":  # a live post keeps its time unless a new one is chosen
+        post.published_at = publish_at or post.published_at
+    elif action == "unpublish":
+        unpublish(post)
+    elif action == "save_draft":  # keeps a chosen "Publish at" for when it is published
+        post.is_draft = True
+        post.published_at = publish_at
+    else:
+        raise ValueError(action)
 
 
 def preview_of(*, title: str, body: str, excerpt: str | None, tag_names: list[str], author, published_at,

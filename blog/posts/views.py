@@ -1,10 +1,8 @@
 """Reader pages: request handling only, the queries live in queries.py."""
 
 from flask import Blueprint, abort, current_app, render_template
-from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Tag
 from ..paging import page_number
 from .queries import (
     archive_months,
@@ -14,6 +12,7 @@ from .queries import (
     posts_in_month,
     posts_tagged,
     published_posts,
+    tag_by_slug,
 )
 
 bp = Blueprint("posts", __name__)
@@ -46,7 +45,7 @@ def article(slug: str):
 
 @bp.get("/tags/<slug>")
 def tag(slug: str):
-    tag = db.first_or_404(select(Tag).where(Tag.slug == slug.lower()))
+    tag = db.first_or_404(tag_by_slug(slug))
     pagination = paginate(posts_tagged(tag))
     if not pagination.total:
         abort(404)  # a tag whose posts are all drafts or scheduled does not exist for readers yet

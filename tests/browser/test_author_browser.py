@@ -3,7 +3,7 @@
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from .test_reading_browser import AXE_OPTIONS
+from ..helpers import AXE_OPTIONS
 
 BODY = """Three things I packed:
 

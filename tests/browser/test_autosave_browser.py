@@ -5,8 +5,8 @@ import re
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from ..helpers import AXE_OPTIONS
 from .conftest import demo_site, log_in_as_author
-from .test_reading_browser import AXE_OPTIONS
 
 
 @pytest.fixture(scope="module")

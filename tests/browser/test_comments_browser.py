@@ -3,8 +3,8 @@
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from ..helpers import AXE_OPTIONS
 from .conftest import AUTHOR_EMAIL, AUTHOR_PASSWORD
-from .test_reading_browser import AXE_OPTIONS
 
 ARTICLE = "/posts/the-virtues-of-writing"
 

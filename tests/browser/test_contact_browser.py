@@ -2,7 +2,7 @@
 
 from axe_playwright_python.sync_playwright import Axe
 
-from .test_reading_browser import AXE_OPTIONS
+from ..helpers import AXE_OPTIONS
 
 
 def test_visitor_corrects_a_bad_email_and_the_admin_reads_the_message(page, live_server, logged_in_page):

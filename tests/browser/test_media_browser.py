@@ -3,7 +3,7 @@
 from axe_playwright_python.sync_playwright import Axe
 from PIL import Image, ImageDraw
 
-from .test_reading_browser import AXE_OPTIONS
+from ..helpers import AXE_OPTIONS
 
 
 def test_author_uploads_a_picture_and_the_library_passes_axe(logged_in_page, live_server, tmp_path):

@@ -2,7 +2,7 @@
 
 from axe_playwright_python.sync_playwright import Axe
 
-from .test_reading_browser import AXE_OPTIONS
+from ..helpers import AXE_OPTIONS
 
 
 def test_reader_searches_and_opens_the_first_result(page, live_server):

@@ -1,0 +1,23 @@
+"""Feed and sitemap queries: what readers may see, as the feeds list it."""
+
+from sqlalchemy import Select, select
+
+from ..models import Post, Tag, post_tags
+from ..posts.queries import published_posts
+
+FEED_SIZE = 20
+
+
+def feed_posts() -> Select:
+    """The newest posts with their tags (the feed lists them as categories)."""
+    return published_posts(with_tags=True).limit(FEED_SIZE)
+
+
+def sitemap_posts() -> Select:
+    return select(Post.slug, Post.updated_at).where(Post.is_visible()).order_by(Post.published_at.desc())
+
+
+def sitemap_tags() -> Select:
+    """Tags that have at least one visible post (a tag of drafts only is not a page yet)."""
+    return (select(Tag.slug).join(post_tags, post_tags.c.tag_id == Tag.id).join(Post, Post.id == post_tags.c.post_id)
+            .where(Post.is_visible()).distinct().order_by(Tag.slug))

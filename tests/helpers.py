@@ -1,0 +1,132 @@
+"""Helpers shared by the test modules: page text, logging in, form tokens, field errors, query counts, ports."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import event, select
+
+from blog.extensions import db
+from blog.models import Post, User
+
+ROOT = Path(__file__).resolve().parent.parent
+AUTHOR_EMAIL = EMAIL = "ada@example.com"
+ADMIN_EMAIL = "rita@example.com"
+PASSWORD = "correct horse"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa", "best-practice"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+BODY = """Three things I packed:
+
+- a notebook
+- a [map of the coast](https://example.com/map)
+- **patience**
+"""
+_PUBLIC_TOKEN = re.compile(r'name="token" type="hidden" value="([^"]+)"')
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def log_in(client, email=EMAIL, password=PASSWORD, next_path=None, **kwargs):
+    """POST the login form; remember and csrf_token go in the form, other options (query_string, headers) on."""
+    form = {"email": email, "password": password}
+    for name in ("remember", "csrf_token"):
+        if name in kwargs:
+            form[name] = kwargs.pop(name)
+    if next_path:
+        kwargs["query_string"] = {"next": next_path}
+    return client.post("/login", data=form, **kwargs)
+
+
+def csrf_token_of(response) -> str:
+    """The CSRF token of a page behind login (Flask-WTF's csrf_token field)."""
+    return re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', text(response)).group(1)
+
+
+def token_of(response) -> str:
+    """The signed token of a public form (comments, contact)."""
+    found = _PUBLIC_TOKEN.search(text(response))
+    assert found, "no form token on the page"
+    return found.group(1)
+
+
+def field_errors(response) -> dict[str, str]:
+    """Each field's error text, by the field's id."""
+    return dict(re.findall(r'<p class="error" id="([\w-]+)-error">(.*?)</p>', text(response)))
+
+
+def error_messages(response) -> list[str]:
+    """The fields' error texts in page order."""
+    return list(field_errors(response).values())
+
+
+@contextmanager
+def count_queries(app):
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def queries_for(app, client, url) -> int:
+    with count_queries(app) as statements:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(statements)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def flask_cli(database_url, *args):
+    """`flask --app blog ...` in a process of its own, on this database."""
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "x"}
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "blog", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+# --- the editor -----------------------------------------------------------------------------------------------
+
+def write(client, title="Packing For The Coast", body=BODY, button="save_draft", post_id=None, **fields):
+    """Submit the editor with one of its buttons (save_draft, preview, publish, update, unpublish)."""
+    url = f"/admin/posts/{post_id}/edit" if post_id else "/admin/posts/new"
+    return client.post(url, data={"title": title, "body": body, button: button.replace("_", " ").title(), **fields})
+
+
+def saved_id(response) -> int:
+    """The post id from the editor's redirect after a save."""
+    assert response.status_code == 302, text(response)
+    found = re.fullmatch(r"/admin/posts/(\d+)/edit", response.headers["Location"])
+    assert found, response.headers["Location"]
+    return int(found.group(1))
+
+
+def stored_post(app, post_id) -> dict | None:
+    with app.app_context():
+        post = db.session.get(Post, post_id)
+        if post is None:
+            return None
+        return {"title": post.title, "slug": post.slug, "body": post.body, "excerpt": post.excerpt,
+                "author_id": post.author_id, "is_draft": post.is_draft, "published_at": post.published_at,
+                "status": post.status, "tags": {tag.name for tag in post.tags}}
+
+
+def user_id_of(app, email=EMAIL) -> int:
+    with app.app_context():
+        return db.session.scalar(select(User.id).where(User.email == email))
