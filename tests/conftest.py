@@ -233,3 +233,28 @@ def empty_database(request, tmp_path):
         admin.dispose()
 
 
+# --- pictures: both stores, a media root of the test's own, a logged-in author on that app -----------------
+
+
+@pytest.fixture(params=["filesystem", "database"])
+def storage(request):
+    return request.param
+
+
+@pytest.fixture
+def media_root(tmp_path):
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def media_app(make_app, media_root, storage):
+    return make_app(MEDIA_STORAGE=storage, MEDIA_ROOT=str(media_root))
+
+
+@pytest.fixture
+def media_author(media_app):
+    """A logged-in author's client on the media app."""
+    Content(media_app).author()
+    client = media_app.test_client()
+    log_in(client)
+    return client

@@ -1,5 +1,7 @@
-"""Helpers shared by the test modules: page text, logging in, form tokens, field errors, query counts, ports."""
+"""Helpers shared by the test modules: page text, logging in, form tokens, field errors, query counts, ports,
+pictures drawn with Pillow."""
 
+import io
 import os
 import re
 import socket
@@ -8,10 +10,11 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from PIL import Image, ImageDraw
 from sqlalchemy import event, select
 
 from blog.extensions import db
-from blog.models import Post, User
+from blog.models import MediaVariant, Post, User
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTHOR_EMAIL = EMAIL = "ada@example.com"
@@ -130,3 +133,39 @@ def stored_post(app, post_id) -> dict | None:
 def user_id_of(app, email=EMAIL) -> int:
     with app.app_context():
         return db.session.scalar(select(User.id).where(User.email == email))
+
+
+# --- pictures ---------------------------------------------------------------------------------------------
+
+ALT = "A red square on a blue field"
+
+
+def picture(fmt="JPEG", size=(1200, 800), mode="RGB", **save_options) -> bytes:
+    """A picture drawn with Pillow: left half red, right half blue (so a rotation shows)."""
+    image = Image.new(mode, size, "blue" if mode != "L" else 200)
+    ImageDraw.Draw(image).rectangle((0, 0, size[0] // 2, size[1]), fill="red" if mode != "L" else 50)
+    out = io.BytesIO()
+    image.save(out, format=fmt, **save_options)
+    return out.getvalue()
+
+
+def noise(size: tuple[int, int]) -> bytes:
+    """A PNG that doesn't compress: its file size is about 3 bytes per pixel."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3)).save(out, format="PNG", compress_level=1)
+    return out.getvalue()
+
+
+def upload(client, data: bytes, filename="photo.jpg", alt=ALT, decorative=False, **kwargs):
+    """POST a picture to the media library as its form does."""
+    form = {"image": (io.BytesIO(data), filename), "alt": alt}
+    if decorative:
+        form["decorative"] = "y"
+    return client.post("/admin/media", data=form, content_type="multipart/form-data", **kwargs)
+
+
+def full_size_name(app) -> str:
+    """The name the editor inserts: the largest version in the uploaded format."""
+    with app.app_context():
+        return db.session.scalar(select(MediaVariant.name).where(MediaVariant.format != "WEBP")
+                                 .order_by(MediaVariant.width.desc()).limit(1))

@@ -11,8 +11,7 @@ from blog.extensions import db
 from blog.models import Media, Post
 
 from .conftest import Content
-from .test_admin import csrf_token_of, log_in, saved_id, stored_post, text
-from .test_media import full_size_name, noise, picture
+from .helpers import csrf_token_of, full_size_name, log_in, noise, picture, saved_id, stored_post, text
 
 ALT = "A red square on a blue field"
 BODY = "Morning at the harbour.\r\n\r\nThe boats came in early."

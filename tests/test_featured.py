@@ -1,5 +1,5 @@
 """Featured images: chosen in the editor, shown on the article and cards, and in link previews."""
-# ruff: noqa: F811  (pytest fixtures imported from other test modules are redefined as arguments)
+
 
 import json
 import re
@@ -15,10 +15,13 @@ from blog.models import Media, MediaVariant, Post
 from blog.posts.services import tag_named
 
 from .conftest import Content
-from .test_admin import saved_id, text, write
-from .test_cli import empty_database, flask_cli  # noqa: F401  (the fixture of the migration tests)
-from .test_media import ALT, author, media_app, media_root, picture, storage, upload  # noqa: F401
-from .test_queries import queries_for
+from .helpers import ALT, flask_cli, log_in, picture, queries_for, saved_id, text, upload, write
+
+
+@pytest.fixture
+def author(media_author):
+    """A logged-in author's client on the media app."""
+    return media_author
 
 SITE = "https://blog.example.com"
 
@@ -128,7 +131,6 @@ def site_app(make_app, media_root, storage):
 
 
 def logged_in(app):
-    from .test_admin import log_in
 
     Content(app).author()
     client = app.test_client()

@@ -1,7 +1,6 @@
 """Pictures: uploads checked by decoding, stripped of metadata, stored in sizes, served immutably, rendered."""
 
 import io
-import os
 import re
 import struct
 import zlib
@@ -9,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from PIL import Image, ImageCms, ImageDraw
+from PIL import Image, ImageCms
 from PIL.PngImagePlugin import PngInfo
 from sqlalchemy import func, select
 
@@ -17,57 +16,13 @@ from blog.extensions import db
 from blog.models import Media, MediaVariant
 
 from .conftest import Content
-from .helpers import csrf_token_of, flask_cli, log_in, queries_for, text
-
-ALT = "A red square on a blue field"
-
-
-@pytest.fixture(params=["filesystem", "database"])
-def storage(request):
-    return request.param
+from .helpers import ALT, csrf_token_of, flask_cli, full_size_name, log_in, noise, picture, queries_for, text, upload
 
 
 @pytest.fixture
-def media_root(tmp_path):
-    return tmp_path / "media"
-
-
-@pytest.fixture
-def media_app(make_app, media_root, storage):
-    return make_app(MEDIA_STORAGE=storage, MEDIA_ROOT=str(media_root))
-
-
-@pytest.fixture
-def author(media_app):
-    """A logged-in author's client on the media app, and the app's content helper."""
-    content = Content(media_app)
-    content.author()
-    client = media_app.test_client()
-    log_in(client)
-    return client
-
-
-def picture(fmt="JPEG", size=(1200, 800), mode="RGB", **save_options) -> bytes:
-    """A picture drawn with Pillow: left half red, right half blue (so a rotation shows)."""
-    image = Image.new(mode, size, "blue" if mode != "L" else 200)
-    ImageDraw.Draw(image).rectangle((0, 0, size[0] // 2, size[1]), fill="red" if mode != "L" else 50)
-    out = io.BytesIO()
-    image.save(out, format=fmt, **save_options)
-    return out.getvalue()
-
-
-def noise(size: tuple[int, int]) -> bytes:
-    """A PNG that doesn't compress: its file size is about 3 bytes per pixel."""
-    out = io.BytesIO()
-    Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3)).save(out, format="PNG", compress_level=1)
-    return out.getvalue()
-
-
-def upload(client, data: bytes, filename="photo.jpg", alt=ALT, decorative=False, **kwargs):
-    form = {"image": (io.BytesIO(data), filename), "alt": alt}
-    if decorative:
-        form["decorative"] = "y"
-    return client.post("/admin/media", data=form, content_type="multipart/form-data", **kwargs)
+def author(media_author):
+    """A logged-in author's client on the media app."""
+    return media_author
 
 
 def stored(app, media_root: Path) -> dict:
@@ -81,13 +36,6 @@ def stored(app, media_root: Path) -> dict:
 def variant_names(app) -> list[str]:
     with app.app_context():
         return db.session.scalars(select(MediaVariant.name).order_by(MediaVariant.width, MediaVariant.format)).all()
-
-
-def full_size_name(app) -> str:
-    """The name the editor inserts: the largest version in the uploaded format."""
-    with app.app_context():
-        return db.session.scalar(select(MediaVariant.name).where(MediaVariant.format != "WEBP")
-                                 .order_by(MediaVariant.width.desc()).limit(1))
 
 
 def served_images(client, app):

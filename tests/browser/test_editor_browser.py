@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from blog.markdown import reading_minutes
 
-from .test_reading_browser import AXE_OPTIONS
+from ..helpers import AXE_OPTIONS
 
 
 def photo_bytes(fmt="JPEG", size=(1200, 800)) -> bytes:
