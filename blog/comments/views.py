@@ -1,21 +1,38 @@
-"""Readers' side of comments: posting, permalinks, and the commenter's edit window (services.EDIT_WINDOW)."""
+"""Comments: the readers' side (posting, permalinks, the commenter's edit window, services.EDIT_WINDOW) and
+moderation behind login at /admin/comments (the queue, per-comment and bulk actions, deleting a thread)."""
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
 from ..extensions import csrf, db, limiter
+from ..forms import ButtonForm, parse_id
 from ..models import Comment, Post
+from ..navigation import is_safe_next
+from ..paging import page_number
 from ..posts.queries import neighbours, post_by_slug, visible_post
 from ..ratelimit import accepted_post, rerender_on_breach
-from . import bp, services
+from . import services
 from .cookie import own_comment_ids, remember_comment
-from .forms import CommentDeleteForm, CommentEditForm, CommentForm
-from .queries import comment_url, is_shown
+from .forms import BulkModerationForm, CommentDeleteForm, CommentEditForm, CommentForm
+from .queries import (
+    comment_url,
+    comments_with_posts,
+    is_shown,
+    moderation_counts,
+    moderation_queue,
+    parents_with_replies,
+)
 from .section import comment_section
 
+bp = Blueprint("comments", __name__)
 # posts/article.html shows the comment section under every article through this global.
 bp.add_app_template_global(comment_section)
+
 
 def render_post_with_form(post: Post, form: CommentForm, status: int, form_error: str | None = None):
     """The article again, its comment form showing what was typed and what to fix."""
@@ -130,3 +147,115 @@ def delete(comment_id: int):
     form.issue_token(comment.id)
     return render_template("comments/delete.html", form=form, comment=comment, post=post, error=error,
                            has_replies=services.has_replies(comment.id)), status
+
+
+# --- moderation: /admin/comments ---------------------------------------------------------------------------
+
+STATUSES = (Comment.PENDING, Comment.APPROVED, Comment.SPAM)
+# The URL's (and the bulk form's) action word, the verb it calls and what the moderator is told.
+VERBS = {"approve": services.approve_comment, "spam": services.mark_spam, "delete": services.delete_comment}
+DONE = {"approve": _l("Approved."), "spam": _l("Marked as spam."), "delete": _l("Deleted.")}
+
+
+def back(default: str):
+    target = request.form.get("next") or request.args.get("next")
+    return redirect(target if target and is_safe_next(target) else default)
+
+
+@bp.get("/admin/comments")
+@login_required
+def queue():
+    status = request.args.get("status", Comment.PENDING)
+    if status not in STATUSES:
+        abort(404)
+    pagination = db.paginate(moderation_queue(current_user, status), page=page_number(), per_page=50,
+                             error_out=True)
+    with_replies = set(db.session.scalars(parents_with_replies([c.id for c in pagination.items])))
+    return render_template("comments/queue.html", pagination=pagination, status=status,
+                           counts=moderation_counts(current_user), button=ButtonForm(), with_replies=with_replies,
+                           bulk=BulkModerationForm(status=status))
+
+
+ALREADY_DELETED = _l("This comment was already deleted.")
+# What a commit raises when another request deleted the row under this one.
+GONE = (services.AlreadyDeleted, StaleDataError, ObjectDeletedError)
+
+
+def already_deleted(default: str):
+    db.session.rollback()
+    flash(ALREADY_DELETED)
+    return back(default)
+
+
+@bp.post("/admin/comments/<int(max=2147483647):comment_id>/<action>")
+@login_required
+def moderate(comment_id: int, action: str):
+    if action not in VERBS:
+        abort(404)
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.is_placeholder:
+        return already_deleted(url_for("comments.queue"))
+    if not services.can_moderate(current_user, comment.post):
+        abort(403)
+    try:
+        VERBS[action](comment)
+        db.session.commit()
+    except GONE:
+        return already_deleted(url_for("comments.queue"))
+    flash(DONE[action])
+    return back(url_for("comments.queue"))
+
+
+@bp.route("/admin/comments/<int(max=2147483647):comment_id>/delete-thread", methods=["GET", "POST"])
+@login_required
+def delete_thread(comment_id: int):
+    """A spam thread goes whole, after a confirmation that says how many replies go with it."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.is_placeholder:
+        return already_deleted(url_for("comments.queue"))
+    if not services.can_moderate(current_user, comment.post):
+        abort(403)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        try:
+            replies = services.delete_thread(comment)
+            db.session.commit()
+        except GONE:
+            return already_deleted(url_for("comments.queue"))
+        flash(ngettext("Deleted the comment and %(num)d reply.", "Deleted the comment and %(num)d replies.",
+                       replies))
+        return back(url_for("comments.queue"))
+    replies = len(services.thread_ids(comment)) - 1
+    return render_template("comments/delete_thread.html", comment=comment, replies=replies, form=form,
+                           next=request.args.get("next", ""))
+
+
+@bp.post("/admin/comments/bulk")
+@login_required
+def bulk():
+    form = BulkModerationForm()
+    status = form.status.data if form.status.data in STATUSES else Comment.PENDING
+    ids = {i for i in map(parse_id, request.form.getlist("ids")) if i is not None}
+    if form.validate_on_submit() and ids:
+        comments = db.session.scalars(comments_with_posts(ids)).all()
+        allowed = [c for c in comments if services.can_moderate(current_user, c.post)]
+        if len(allowed) != len(comments):
+            abort(403)
+        done = 0
+        try:
+            for comment in allowed:
+                # A parent deleted in this same action may already be gone with its last reply.
+                if db.session.get(Comment, comment.id) is None or comment.is_placeholder:
+                    continue
+                VERBS[form.action.data](comment)
+                done += 1
+            db.session.commit()
+        except GONE:
+            return already_deleted(url_for("comments.queue", status=status))
+        if done < len(ids):
+            flash(ngettext("%(num)d of the selected comments was already deleted.",
+                           "%(num)d of the selected comments were already deleted.", len(ids) - done))
+        flash(ngettext("%(num)d comment done.", "%(num)d comments done.", done))
+    elif not ids:
+        flash(_("Select at least one comment first."))
+    return redirect(url_for("comments.queue", status=status))
