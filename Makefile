@@ -32,6 +32,7 @@ run: $(VENV)/.run-installed instance/secret_key
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check blog tests deploy
+	$(BIN)/ruff format --check blog tests deploy
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy

@@ -37,8 +37,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     from .search.index import include_name
 
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
-                     include_name=include_name)
+    migrate.init_app(
+        app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"), include_name=include_name
+    )
     csrf.init_app(app)
     babel.init_app(app)
     login_manager.init_app(app)

@@ -41,8 +41,7 @@ def create_author_command(email: str, name: str, admin: bool, password: str) -> 
     if not name or len(name) > 100:
         raise click.ClickException("--name must be 1 to 100 characters.")
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise click.ClickException(
-            f"The password must have {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters.")
+        raise click.ClickException(f"The password must have {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters.")
     if email_taken(email):
         raise click.ClickException(f"An author with the email {email} already exists.")
     create_author(email=email, name=name, password=password, role=Role.ADMIN if admin else Role.AUTHOR)
@@ -63,8 +62,7 @@ def seed_demo_command(if_empty: bool) -> None:
     author = db.session.scalar(select(User).where(User.email == DEMO_AUTHOR["email"]))
     if author is None:
         # Nobody logs in as the demo author until an admin resets the password and activates it.
-        author = create_author(email=DEMO_AUTHOR["email"], name=DEMO_AUTHOR["name"],
-                               password=secrets.token_urlsafe(32))
+        author = create_author(email=DEMO_AUTHOR["email"], name=DEMO_AUTHOR["name"], password=secrets.token_urlsafe(32))
         author.active = False
     added = pictured = 0
     for item in DEMO_POSTS:
@@ -88,8 +86,10 @@ def seed_demo_command(if_empty: bool) -> None:
             post.featured_media = demo_picture(item)
             pictured += 1
     db.session.commit()
-    click.echo(f"Demo content: {added} article(s) added, {len(DEMO_POSTS) - added} already there; "
-               f"{pictured} featured picture(s) added.")
+    click.echo(
+        f"Demo content: {added} article(s) added, {len(DEMO_POSTS) - added} already there; "
+        f"{pictured} featured picture(s) added."
+    )
 
 
 def demo_picture(item: dict) -> Media:
@@ -114,8 +114,9 @@ def mail_group() -> None:
 @with_appcontext
 def send_queued_command(retry_failed: bool) -> None:
     """Deliver every mail that is due (run it from cron or a systemd timer)."""
-    waiting = db.session.scalar(select(func.count(OutboxMail.id)).where(
-        OutboxMail.status.in_([OutboxMail.QUEUED, OutboxMail.SENDING])))
+    waiting = db.session.scalar(
+        select(func.count(OutboxMail.id)).where(OutboxMail.status.in_([OutboxMail.QUEUED, OutboxMail.SENDING]))
+    )
     if not current_app.config["MAIL_SERVER"]:
         click.echo(f"MAIL_SERVER is not set: nothing was sent ({waiting} mail(s) queued).")
         return

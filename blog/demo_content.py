@@ -244,9 +244,16 @@ DEMO_POSTS: list[dict[str, Any]] = [
     {
         "title": "Mission And Goals",
         "slug": "mission-and-goals",
-        "picture": {"from": "#12355b", "to": "#1f8a70", "accent": "#f2c14e", "shapes": "circles",
-                    "alt": ("An abstract illustration: a diagonal gradient from deep "
-                            "navy to teal with overlapping translucent gold and white circles.")},
+        "picture": {
+            "from": "#12355b",
+            "to": "#1f8a70",
+            "accent": "#f2c14e",
+            "shapes": "circles",
+            "alt": (
+                "An abstract illustration: a diagonal gradient from deep "
+                "navy to teal with overlapping translucent gold and white circles."
+            ),
+        },
         "published_at": "2024-05-06T09:00:00+00:00",
         "tags": ["IOM", "Migration", "Human Rights"],
         "excerpt": (
@@ -258,9 +265,16 @@ DEMO_POSTS: list[dict[str, Any]] = [
     {
         "title": "The IOM: Navigating Migration Challenges with Compassion and Expertise",
         "slug": "the-iom-navigating-migration-challenges",
-        "picture": {"from": "#0b3954", "to": "#087e8b", "accent": "#ff5a5f", "shapes": "bands",
-                    "alt": ("An abstract illustration: slanted coral and white bands "
-                            "crossing a gradient from dark blue to sea green, like paths across a map.")},
+        "picture": {
+            "from": "#0b3954",
+            "to": "#087e8b",
+            "accent": "#ff5a5f",
+            "shapes": "bands",
+            "alt": (
+                "An abstract illustration: slanted coral and white bands "
+                "crossing a gradient from dark blue to sea green, like paths across a map."
+            ),
+        },
         "published_at": "2024-05-10T14:30:00+00:00",
         "tags": ["IOM", "Migration", "Humanitarian Aid"],
         "excerpt": (
@@ -272,9 +286,16 @@ DEMO_POSTS: list[dict[str, Any]] = [
     {
         "title": "The Virtues Of Writing",
         "slug": "the-virtues-of-writing",
-        "picture": {"from": "#f4e9d8", "to": "#c9a66b", "accent": "#5b3a29", "shapes": "squares",
-                    "alt": ("An abstract illustration: soft brown and white rounded "
-                            "squares, like scattered notes, on a gradient from cream to warm tan.")},
+        "picture": {
+            "from": "#f4e9d8",
+            "to": "#c9a66b",
+            "accent": "#5b3a29",
+            "shapes": "squares",
+            "alt": (
+                "An abstract illustration: soft brown and white rounded "
+                "squares, like scattered notes, on a gradient from cream to warm tan."
+            ),
+        },
         "published_at": "2024-05-14T08:15:00+00:00",
         "tags": ["Writing", "Journalism"],
         "excerpt": (
@@ -286,9 +307,16 @@ DEMO_POSTS: list[dict[str, Any]] = [
     {
         "title": "Hello! - Entry 17",
         "slug": "hello-entry-17",
-        "picture": {"from": "#ffd166", "to": "#ef476f", "accent": "#073b4c", "shapes": "circles",
-                    "alt": ("An abstract illustration: dark teal and white bubbles "
-                            "drifting over a gradient from sunny yellow to pink.")},
+        "picture": {
+            "from": "#ffd166",
+            "to": "#ef476f",
+            "accent": "#073b4c",
+            "shapes": "circles",
+            "alt": (
+                "An abstract illustration: dark teal and white bubbles "
+                "drifting over a gradient from sunny yellow to pink."
+            ),
+        },
         "published_at": "2024-05-15T13:27:00+00:00",
         "tags": ["Diary", "Fiction"],
         "excerpt": (
@@ -300,9 +328,16 @@ DEMO_POSTS: list[dict[str, Any]] = [
     {
         "title": "It Just Sat There, Silently",
         "slug": "it-just-sat-there-silently",
-        "picture": {"from": "#1b1b2f", "to": "#3a506b", "accent": "#5bc0be", "shapes": "triangles",
-                    "alt": ("An abstract illustration: translucent turquoise and white "
-                            "triangles over a gradient from near-black to slate blue.")},
+        "picture": {
+            "from": "#1b1b2f",
+            "to": "#3a506b",
+            "accent": "#5bc0be",
+            "shapes": "triangles",
+            "alt": (
+                "An abstract illustration: translucent turquoise and white "
+                "triangles over a gradient from near-black to slate blue."
+            ),
+        },
         "published_at": "2024-06-02T10:00:00+00:00",
         "tags": ["Diary", "Artificial Intelligence", "Fiction"],
         "excerpt": (

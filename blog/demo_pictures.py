@@ -39,8 +39,9 @@ def draw_demo_picture(spec: dict, seed: str) -> bytes:
         elif spec["shapes"] == "triangles":
             draw.polygon([(x, y - size), (x + size, y + size // 2), (x - size, y + size // 2)], fill=colour)
         else:  # "squares"
-            draw.rounded_rectangle((x - size // 2, y - size // 2, x + size // 2, y + size // 2), radius=size // 8,
-                                   fill=colour)
+            draw.rounded_rectangle(
+                (x - size // 2, y - size // 2, x + size // 2, y + size // 2), radius=size // 8, fill=colour
+            )
     picture = Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB")
     out = io.BytesIO()
     picture.save(out, format="JPEG", quality=88)

@@ -34,6 +34,8 @@ def affected_rows(statement) -> int:
     """Run an UPDATE or DELETE in the request's session and say how many rows it changed."""
     result = db.session.execute(statement)
     return cast(CursorResult, result).rowcount
+
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

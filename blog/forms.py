@@ -40,8 +40,9 @@ class NoEncodedWords:
 
     def __call__(self, form, field):
         if _ENCODED_WORD.search(field.data or ""):
-            raise ValidationError(_l("Remove \u201c=?\u201d and \u201c?=\u201d from this field: "
-                                     "mail programs read them as code."))
+            raise ValidationError(
+                _l("Remove \u201c=?\u201d and \u201c?=\u201d from this field: mail programs read them as code.")
+            )
 
 
 # Visitors' addresses must be ASCII before the @ (allow_smtputf8=False): not every mail server can answer

@@ -93,8 +93,13 @@ def ascii_address(address: str) -> str:
 
 
 def queue_mail(to: list[str], subject: str, body: str, reply_to: str | None = None, **links) -> OutboxMail:
-    mail = OutboxMail(to_addresses=", ".join(to), subject=one_line(subject)[:300], body=body,
-                      reply_to=reply_address(reply_to), **links)
+    mail = OutboxMail(
+        to_addresses=", ".join(to),
+        subject=one_line(subject)[:300],
+        body=body,
+        reply_to=reply_address(reply_to),
+        **links,
+    )
     db.session.add(mail)
     return mail
 
@@ -146,9 +151,11 @@ def claim(mail_id: int, retry_failed: bool = False) -> bool:
     expired_claim = (OutboxMail.status == OutboxMail.SENDING) & (OutboxMail.claimed_until < now)
     conditions = [due, expired_claim] + ([OutboxMail.status == OutboxMail.FAILED] if retry_failed else [])
     claimed = affected_rows(
-        update(OutboxMail).where(OutboxMail.id == mail_id, or_(*conditions))
+        update(OutboxMail)
+        .where(OutboxMail.id == mail_id, or_(*conditions))
         .values(status=OutboxMail.SENDING, claimed_until=now + CLAIM_LEASE)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     return claimed == 1
 
@@ -185,9 +192,11 @@ def deliver(mail_ids: Sequence[int] | None = None, *, timeout: float, retry_fail
         now = utcnow()
         statuses = [OutboxMail.QUEUED, OutboxMail.SENDING] + ([OutboxMail.FAILED] if retry_failed else [])
         mail_ids = db.session.scalars(
-            select(OutboxMail.id).where(OutboxMail.status.in_(statuses))
+            select(OutboxMail.id)
+            .where(OutboxMail.status.in_(statuses))
             .where(or_(OutboxMail.status != OutboxMail.QUEUED, OutboxMail.next_attempt_at <= now))
-            .order_by(OutboxMail.id)).all()
+            .order_by(OutboxMail.id)
+        ).all()
     smtp = None
     try:
         for mail_id in mail_ids:
@@ -231,8 +240,13 @@ def send_soon(mail: OutboxMail) -> None:
     Never raises: the visitor's message is stored whatever happens to its mail.
     """
     if not current_app.config["MAIL_SERVER"]:
-        log.info("MAIL_SERVER is not set; mail %s stays queued. To: %s Subject: %s\n%s",
-                 mail.id, mail.to_addresses, mail.subject, mail.body)
+        log.info(
+            "MAIL_SERVER is not set; mail %s stays queued. To: %s Subject: %s\n%s",
+            mail.id,
+            mail.to_addresses,
+            mail.subject,
+            mail.body,
+        )
         return
     try:
         deliver([mail.id], timeout=current_app.config["MAIL_REQUEST_TIMEOUT"])

@@ -9,8 +9,33 @@ from flask import has_app_context
 from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = {
-    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "code", "pre",
-    "blockquote", "ul", "ol", "li", "a", "img", "picture", "source", "table", "thead", "tbody", "tr", "th", "td",
+    "p",
+    "br",
+    "hr",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "strong",
+    "em",
+    "del",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "img",
+    "picture",
+    "source",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -70,8 +95,10 @@ def _render_image(self, tokens, idx, options, env):
     if image.webp:
         webp_srcset = ", ".join(f"{url} {width}w" for url, width in image.webp)
         webp = f'<source type="image/webp" srcset="{webp_srcset}" sizes="{IMAGE_SIZES}">'
-    return (f'<picture>{webp}<img src="{image.src}" srcset="{srcset}" sizes="{IMAGE_SIZES}" '
-            f'width="{image.width}" height="{image.height}" alt="{alt}"{title}{lazy} decoding="async"></picture>')
+    return (
+        f'<picture>{webp}<img src="{image.src}" srcset="{srcset}" sizes="{IMAGE_SIZES}" '
+        f'width="{image.width}" height="{image.height}" alt="{alt}"{title}{lazy} decoding="async"></picture>'
+    )
 
 
 _md.add_render_rule("image", _render_image)
@@ -127,5 +154,10 @@ _comment_md = MarkdownIt("zero", {"html": False, "breaks": True}).enable(
 
 def render_comment(text: str) -> str:
     html = _comment_md.render(text)
-    return nh3.clean(html, tags=COMMENT_TAGS, attributes={"a": {"href"}, "ol": {"start"}},
-                     url_schemes=URL_SCHEMES, link_rel="nofollow ugc noopener")
+    return nh3.clean(
+        html,
+        tags=COMMENT_TAGS,
+        attributes={"a": {"href"}, "ol": {"start"}},
+        url_schemes=URL_SCHEMES,
+        link_rel="nofollow ugc noopener",
+    )

@@ -216,8 +216,11 @@ class Media(Model):
 
     uploader: Mapped[User | None] = relationship()
     variants: Mapped[list[MediaVariant]] = relationship(
-        back_populates="media", order_by="[MediaVariant.width, MediaVariant.format]",
-        cascade="all, delete-orphan", passive_deletes=True)
+        back_populates="media",
+        order_by="[MediaVariant.width, MediaVariant.format]",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
 
     @property
     def full_size(self) -> MediaVariant:
@@ -279,9 +282,7 @@ class Post(Model):
 
     author: Mapped[User] = relationship(back_populates="posts")
     featured_media: Mapped[Media | None] = relationship()
-    tags: Mapped[list[Tag]] = relationship(
-        secondary=post_tags, back_populates="posts", order_by="Tag.name"
-    )
+    tags: Mapped[list[Tag]] = relationship(secondary=post_tags, back_populates="posts", order_by="Tag.name")
 
     @classmethod
     def is_visible(cls):
@@ -356,12 +357,18 @@ class Comment(Model):
     """A reader's comment; replies point at their parent and carry their thread's root and depth."""
 
     __tablename__ = "comments"
-    __table_args__ = (Index("ix_comments_post_id_status_created_at", "post_id", "status", "created_at"),
-                      {"sqlite_autoincrement": True})
+    __table_args__ = (
+        Index("ix_comments_post_id_status_created_at", "post_id", "status", "created_at"),
+        {"sqlite_autoincrement": True},
+    )
 
     # DELETED is a placeholder: a deleted comment that still has replies, its name, address and text blanked.
-    APPROVED, PENDING, SPAM, DELETED = (CommentStatus.APPROVED, CommentStatus.PENDING, CommentStatus.SPAM,
-                                        CommentStatus.DELETED)
+    APPROVED, PENDING, SPAM, DELETED = (
+        CommentStatus.APPROVED,
+        CommentStatus.PENDING,
+        CommentStatus.SPAM,
+        CommentStatus.DELETED,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
@@ -399,13 +406,16 @@ class Comment(Model):
     @classmethod
     def seen_by_readers(cls, thread_root) -> ColumnElement[bool]:
         """SQL: `thread_root` is an alias of Comment outer-joined on `thread_root.id == Comment.root_id`."""
-        return and_(cls.status == CommentStatus.APPROVED,
-                    or_(cls.root_id.is_(None), thread_root.status.in_(Comment.THREAD_SHOWN)))
+        return and_(
+            cls.status == CommentStatus.APPROVED,
+            or_(cls.root_id.is_(None), thread_root.status.in_(Comment.THREAD_SHOWN)),
+        )
 
     def is_seen_by_readers(self, thread_root: Comment | None) -> bool:
         """Python twin of seen_by_readers, for a comment loaded with its thread's top-level comment."""
         return self.status == CommentStatus.APPROVED and (
-            self.root_id is None or (thread_root is not None and thread_root.status in Comment.THREAD_SHOWN))
+            self.root_id is None or (thread_root is not None and thread_root.status in Comment.THREAD_SHOWN)
+        )
 
 
 # Counted inside the query that loads the posts (no query per post on listings).
@@ -442,8 +452,10 @@ class OutboxMail(Model):
     """A mail to send over SMTP: the one way the app sends mail, retried until sent or given up."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
-                      {"sqlite_autoincrement": True})
+    __table_args__ = (
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        {"sqlite_autoincrement": True},
+    )
 
     QUEUED, SENDING, SENT, FAILED = MailStatus.QUEUED, MailStatus.SENDING, MailStatus.SENT, MailStatus.FAILED
 
@@ -461,7 +473,8 @@ class OutboxMail(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     contact_message_id: Mapped[int | None] = mapped_column(
-        ForeignKey("contact_messages.id", ondelete="SET NULL"), index=True)
+        ForeignKey("contact_messages.id", ondelete="SET NULL"), index=True
+    )
 
     contact_message: Mapped[ContactMessage | None] = relationship(back_populates="mails")
 

@@ -93,8 +93,9 @@ class PublicForm(FlaskForm):
             self.check_token(key, min_seconds=min_seconds, max_hours=max_hours)
         except TokenError as error:
             security_event("form_token_rejected", form=self.form_name, reason=str(error))
-            return 400, _("This form has expired or did not come from this site. "
-                          "Your text is kept below: please send it again.")
+            return 400, _(
+                "This form has expired or did not come from this site. Your text is kept below: please send it again."
+            )
         except TooFast:
             return 400, _("That was quicker than anyone can type. Please wait a few seconds and send it again.")
         return None

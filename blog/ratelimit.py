@@ -13,10 +13,16 @@ from .security import security_event
 def retry_message(seconds: int) -> str:
     if seconds >= 120:
         minutes = math.ceil(seconds / 60)
-        return ngettext("Too many attempts. Please try again in %(num)d minute.",
-                        "Too many attempts. Please try again in %(num)d minutes.", minutes)
-    return ngettext("Too many attempts. Please try again in %(num)d second.",
-                    "Too many attempts. Please try again in %(num)d seconds.", seconds)
+        return ngettext(
+            "Too many attempts. Please try again in %(num)d minute.",
+            "Too many attempts. Please try again in %(num)d minutes.",
+            minutes,
+        )
+    return ngettext(
+        "Too many attempts. Please try again in %(num)d second.",
+        "Too many attempts. Please try again in %(num)d seconds.",
+        seconds,
+    )
 
 
 def rerender_on_breach(render: Callable[[str], str], email_field: str | None = None):

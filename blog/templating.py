@@ -10,8 +10,11 @@ from flask_babel import lazy_gettext as _l
 from .extensions import db
 from .models import CommentStatus, MailStatus, PostStatus
 
-POST_STATUS_LABELS = {PostStatus.DRAFT: _l("Draft"), PostStatus.SCHEDULED: _l("Scheduled"),
-                      PostStatus.PUBLISHED: _l("Published")}
+POST_STATUS_LABELS = {
+    PostStatus.DRAFT: _l("Draft"),
+    PostStatus.SCHEDULED: _l("Scheduled"),
+    PostStatus.PUBLISHED: _l("Published"),
+}
 
 
 def iso_datetime(value) -> str:
@@ -29,7 +32,7 @@ def shorten(text: str, length: int = 90) -> str:
     text = " ".join((text or "").split())
     if len(text) <= length:
         return text
-    return text[: length].rsplit(" ", 1)[0].rstrip(",.;:") + "\u2026"
+    return text[:length].rsplit(" ", 1)[0].rstrip(",.;:") + "\u2026"
 
 
 def absolute_url(endpoint: str, **values) -> str:
@@ -84,10 +87,18 @@ def init_app(app: Flask) -> None:
         rfc3339=rfc3339,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
-    app.jinja_env.globals.update(recent_posts=recent_posts, absolute_url=absolute_url, canonical_url=canonical_url,
-                                 tag_uri=tag_uri, picture_of=picture_of, share_image=share_image,
-                                 post_status_label=POST_STATUS_LABELS.__getitem__,
-                                 PostStatus=PostStatus, CommentStatus=CommentStatus, MailStatus=MailStatus)
+    app.jinja_env.globals.update(
+        recent_posts=recent_posts,
+        absolute_url=absolute_url,
+        canonical_url=canonical_url,
+        tag_uri=tag_uri,
+        picture_of=picture_of,
+        share_image=share_image,
+        post_status_label=POST_STATUS_LABELS.__getitem__,
+        PostStatus=PostStatus,
+        CommentStatus=CommentStatus,
+        MailStatus=MailStatus,
+    )
 
     @app.context_processor
     def site_settings():

@@ -93,8 +93,9 @@ def make_app(database_url, tmp_path):
 
     def factory(**settings):
         # Pictures (seed-demo draws some) go to the test's own folder, never the repository's instance/.
-        app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
-                          "MEDIA_ROOT": str(tmp_path / "media"), **settings})
+        app = create_app(
+            {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, "MEDIA_ROOT": str(tmp_path / "media"), **settings}
+        )
         apps.append(app)
         return app
 
@@ -138,8 +139,19 @@ class Content:
             db.session.commit()
             return user.id
 
-    def post(self, title, body="Some words.", *, slug=None, draft=False, published_at=None,
-             tags=(), excerpt=None, days_ago=None, author_id=None):
+    def post(
+        self,
+        title,
+        body="Some words.",
+        *,
+        slug=None,
+        draft=False,
+        published_at=None,
+        tags=(),
+        excerpt=None,
+        days_ago=None,
+        author_id=None,
+    ):
         if author_id is None:
             if self._author_id is None:
                 self._author_id = self.author()

@@ -100,11 +100,18 @@ def free_port() -> int:
 def flask_cli(database_url, *args):
     """`flask --app blog ...` in a process of its own, on this database."""
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "x"}
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "blog", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "blog", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 # --- the editor -----------------------------------------------------------------------------------------------
+
 
 def write(client, title="Packing For The Coast", body=BODY, button="save_draft", post_id=None, **fields):
     """Submit the editor with one of its buttons (save_draft, preview, publish, update, unpublish)."""
@@ -125,9 +132,17 @@ def stored_post(app, post_id) -> dict | None:
         post = db.session.get(Post, post_id)
         if post is None:
             return None
-        return {"title": post.title, "slug": post.slug, "body": post.body, "excerpt": post.excerpt,
-                "author_id": post.author_id, "is_draft": post.is_draft, "published_at": post.published_at,
-                "status": post.status, "tags": {tag.name for tag in post.tags}}
+        return {
+            "title": post.title,
+            "slug": post.slug,
+            "body": post.body,
+            "excerpt": post.excerpt,
+            "author_id": post.author_id,
+            "is_draft": post.is_draft,
+            "published_at": post.published_at,
+            "status": post.status,
+            "tags": {tag.name for tag in post.tags},
+        }
 
 
 def user_id_of(app, email=EMAIL) -> int:
@@ -167,5 +182,6 @@ def upload(client, data: bytes, filename="photo.jpg", alt=ALT, decorative=False,
 def full_size_name(app) -> str:
     """The name the editor inserts: the largest version in the uploaded format."""
     with app.app_context():
-        return db.session.scalar(select(MediaVariant.name).where(MediaVariant.format != "WEBP")
-                                 .order_by(MediaVariant.width.desc()).limit(1))
+        return db.session.scalar(
+            select(MediaVariant.name).where(MediaVariant.format != "WEBP").order_by(MediaVariant.width.desc()).limit(1)
+        )

@@ -41,8 +41,13 @@ def count_posts(app) -> int:
 def stored_user(app, user_id) -> dict:
     with app.app_context():
         user = db.session.get(User, user_id)
-        return {"name": user.name, "email": user.email, "role": user.role, "active": user.active,
-                "password_hash": user.password_hash}
+        return {
+            "name": user.name,
+            "email": user.email,
+            "role": user.role,
+            "active": user.active,
+            "password_hash": user.password_hash,
+        }
 
 
 # --- the editor ---------------------------------------------------------------------------------------------
@@ -50,8 +55,14 @@ def stored_user(app, user_id) -> dict:
 
 def test_editor_has_labelled_fields_and_the_draft_buttons(writer):
     page = text(writer.get("/admin/posts/new"))
-    for field_id, label in [("title", "Title"), ("body", "Body"), ("excerpt", "Excerpt"), ("tags", "Tags"),
-                            ("slug", "Slug"), ("publish_at", "Publish at")]:
+    for field_id, label in [
+        ("title", "Title"),
+        ("body", "Body"),
+        ("excerpt", "Excerpt"),
+        ("tags", "Tags"),
+        ("slug", "Slug"),
+        ("publish_at", "Publish at"),
+    ]:
         assert f'<label for="{field_id}">{label}</label>' in page, label
     assert re.search(r'<input [^>]*id="publish_at" name="publish_at" type="datetime-local"', page)
     for name, label in [("save_draft", "Save draft"), ("preview", "Preview"), ("publish", "Publish")]:
@@ -123,8 +134,11 @@ def test_slug_is_taken_from_the_title_and_made_unique(app, writer):
     first = saved_id(write(writer, title="Same Title", button="publish"))
     second = saved_id(write(writer, title="Same Title", button="publish"))
     third = saved_id(write(writer, title="Same  Title!", button="publish"))
-    assert [stored_post(app, i)["slug"] for i in (first, second, third)] == ["same-title", "same-title-2",
-                                                                             "same-title-3"]
+    assert [stored_post(app, i)["slug"] for i in (first, second, third)] == [
+        "same-title",
+        "same-title-2",
+        "same-title-3",
+    ]
     reader = app.test_client()
     assert reader.get("/posts/same-title").status_code == 200
     assert reader.get("/posts/same-title-2").status_code == 200
@@ -239,8 +253,12 @@ def test_delete_asks_for_confirmation_then_deletes(app, writer):
 
 
 def test_unknown_and_huge_post_ids_are_404_not_500(writer):
-    for path in ["/admin/posts/999/edit", "/admin/posts/999/delete", "/admin/posts/99999999999/edit",
-                 "/admin/posts/99999999999/delete"]:
+    for path in [
+        "/admin/posts/999/edit",
+        "/admin/posts/999/delete",
+        "/admin/posts/99999999999/edit",
+        "/admin/posts/99999999999/delete",
+    ]:
         response = writer.get(path)
         assert response.status_code == 404 and "Page not found" in text(response), path
 
@@ -303,13 +321,16 @@ def test_tabs_and_line_breaks_are_fine_in_the_body(app, writer):
     assert "indented code" in stored_post(app, post_id)["body"]
 
 
-@pytest.mark.parametrize("value, message", [
-    ("9999-01-01T10:00", "Choose a year between 1970 and 2999."),
-    ("0001-01-01T10:00", "Choose a year between 1970 and 2999."),
-    ("soon", "Not a valid datetime value."),
-    ("2030-02-30T10:00", "Not a valid datetime value."),
-    ("2030-01-01T25:00", "Not a valid datetime value."),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("9999-01-01T10:00", "Choose a year between 1970 and 2999."),
+        ("0001-01-01T10:00", "Choose a year between 1970 and 2999."),
+        ("soon", "Not a valid datetime value."),
+        ("2030-02-30T10:00", "Not a valid datetime value."),
+        ("2030-01-01T25:00", "Not a valid datetime value."),
+    ],
+)
 def test_impossible_publish_at_is_a_form_error_not_a_500(app, writer, value, message):
     response = write(writer, button="publish", publish_at=value)
     assert response.status_code == 200 and field_errors(response) == [message]
@@ -318,8 +339,15 @@ def test_impossible_publish_at_is_a_form_error_not_a_500(app, writer, value, mes
 
 def test_fields_the_form_does_not_define_are_ignored(app, team):
     ids, clients = team
-    response = write(clients["ada"], button="publish", author_id=str(ids["rita"]), role="admin", is_draft="true",
-                     published_at="2020-01-01T00:00", id="999")
+    response = write(
+        clients["ada"],
+        button="publish",
+        author_id=str(ids["rita"]),
+        role="admin",
+        is_draft="true",
+        published_at="2020-01-01T00:00",
+        id="999",
+    )
     stored = stored_post(app, saved_id(response))
     assert stored["author_id"] == ids["ada"] and stored["status"] == "published"
     assert stored["published_at"] > NOW - timedelta(minutes=1)
@@ -337,8 +365,10 @@ def test_an_author_cannot_manage_authors(app, team):
     for path in ["/admin/authors", "/admin/authors/new", f"/admin/authors/{ids['rita']}/password"]:
         response = ada.get(path)
         assert response.status_code == 403 and "Forbidden" in text(response), path
-    response = ada.post("/admin/authors/new", data={"name": "Mallory", "email": "mallory@example.com",
-                                                   "role": "admin", "password": "mallory's password"})
+    response = ada.post(
+        "/admin/authors/new",
+        data={"name": "Mallory", "email": "mallory@example.com", "role": "admin", "password": "mallory's password"},
+    )
     assert response.status_code == 403
     for action in ("deactivate", "activate", "password"):
         response = ada.post(f"/admin/authors/{ids['rita']}/{action}", data={"password": "taken over!"})
@@ -406,8 +436,8 @@ def test_the_dashboard_counts_drafts_scheduled_and_published_posts(app, team):
 
     def counts(client):
         page = text(client.get("/admin/"))
-        panel = page[page.index('aria-labelledby="panel-posts"'):]
-        panel = panel[:panel.index("</section>")]
+        panel = page[page.index('aria-labelledby="panel-posts"') :]
+        panel = panel[: panel.index("</section>")]
         return {label: int(n) for n, label in re.findall(r"<li><strong>(\d+)</strong> (\w+)</li>", panel)}
 
     assert counts(clients["ada"]) == {"published": 3, "scheduled": 2, "drafts": 2}
@@ -426,8 +456,14 @@ def test_the_dashboard_counts_are_zero_for_a_new_author(writer):
 
 
 def account_form(**changes):
-    return {"name": "Ada Writer", "email": EMAIL, "new_password": "", "confirm_password": "",
-            "current_password": PASSWORD, **changes}
+    return {
+        "name": "Ada Writer",
+        "email": EMAIL,
+        "new_password": "",
+        "confirm_password": "",
+        "current_password": PASSWORD,
+        **changes,
+    }
 
 
 def test_account_page_changes_name_email_and_password(app, client, content):
@@ -438,9 +474,15 @@ def test_account_page_changes_name_email_and_password(app, client, content):
     for label in ("Name", "Email", "New password", "Repeat new password", "Current password"):
         assert f">{label}</label>" in page, label
 
-    response = client.post("/admin/account", data=account_form(
-        name="Ada Lovelace", email="ada@lovelace.example", new_password="analytical engine",
-        confirm_password="analytical engine"))
+    response = client.post(
+        "/admin/account",
+        data=account_form(
+            name="Ada Lovelace",
+            email="ada@lovelace.example",
+            new_password="analytical engine",
+            confirm_password="analytical engine",
+        ),
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/admin/account"
     page = text(client.get("/admin/account"))
     assert "Your account is saved." in page and 'value="Ada Lovelace"' in page
@@ -456,9 +498,16 @@ def test_account_page_changes_name_email_and_password(app, client, content):
 
 def test_account_changes_need_the_current_password(app, writer):
     before = stored_user(app, user_id_of(app))
-    response = writer.post("/admin/account", data=account_form(
-        name="Someone Else", email="else@example.com", new_password="a new password",
-        confirm_password="a new password", current_password="not my password"))
+    response = writer.post(
+        "/admin/account",
+        data=account_form(
+            name="Someone Else",
+            email="else@example.com",
+            new_password="a new password",
+            confirm_password="a new password",
+            current_password="not my password",
+        ),
+    )
     assert response.status_code == 200
     assert field_errors(response) == ["That is not your current password."]
     assert 'value="Someone Else"' in text(response)  # what was typed is kept
@@ -502,8 +551,9 @@ def test_account_page_ignores_a_role_field(app, writer):
 def test_password_change_keeps_this_devices_remember_me_cookie(app, client, content):
     content.author()
     log_in(client, remember="y")
-    client.post("/admin/account", data=account_form(new_password="a new passphrase",
-                                                    confirm_password="a new passphrase"))
+    client.post(
+        "/admin/account", data=account_form(new_password="a new passphrase", confirm_password="a new passphrase")
+    )
     browser_restarted = app.test_client()  # the session cookie is gone, the remember-me cookie is kept
     browser_restarted.set_cookie("remember_token", client.get_cookie("remember_token").value)
     assert "Hello, Ada Writer" in text(browser_restarted.get("/admin/"))
@@ -523,8 +573,10 @@ def test_admin_adds_an_author_who_can_then_log_in(app, team):
         assert f">{label}</label>" in form, label
     assert 'type="submit" value="Add author"' in form
 
-    response = rita.post("/admin/authors/new", data={"name": "Bo Builder", "email": "bo@example.com",
-                                                     "role": "admin", "password": "bo's first password"})
+    response = rita.post(
+        "/admin/authors/new",
+        data={"name": "Bo Builder", "email": "bo@example.com", "role": "admin", "password": "bo's first password"},
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/admin/authors"
     authors = text(rita.get("/admin/authors"))
     assert "Added Bo Builder." in authors and "<td>bo@example.com</td>" in authors
@@ -540,16 +592,25 @@ def test_admin_adds_an_author_who_can_then_log_in(app, team):
 def test_adding_an_author_validates_the_form(app, team):
     _, clients = team
     rita = clients["rita"]
-    response = rita.post("/admin/authors/new", data={"name": "", "email": "not-an-email", "role": "emperor",
-                                                     "password": "short"})
+    response = rita.post(
+        "/admin/authors/new", data={"name": "", "email": "not-an-email", "role": "emperor", "password": "short"}
+    )
     assert response.status_code == 200
-    assert field_errors(response) == ["Enter a name.", "Invalid email address.", "Not a valid choice.",
-                                      "Use 8 to 1024 characters."]
-    response = rita.post("/admin/authors/new", data={"name": "Ada Again", "email": "ADA@example.com",
-                                                     "role": "author", "password": "long enough"})
+    assert field_errors(response) == [
+        "Enter a name.",
+        "Invalid email address.",
+        "Not a valid choice.",
+        "Use 8 to 1024 characters.",
+    ]
+    response = rita.post(
+        "/admin/authors/new",
+        data={"name": "Ada Again", "email": "ADA@example.com", "role": "author", "password": "long enough"},
+    )
     assert field_errors(response) == ["Another author already uses this email."]
-    response = rita.post("/admin/authors/new", data={"name": "Nul\x00", "email": "nul\x00@example.com",
-                                                     "role": "author", "password": "long enough"})
+    response = rita.post(
+        "/admin/authors/new",
+        data={"name": "Nul\x00", "email": "nul\x00@example.com", "role": "author", "password": "long enough"},
+    )
     assert field_errors(response) == [CONTROL_ERROR, "Invalid email address."]
     with app.app_context():
         assert db.session.scalar(select(func.count(User.id))) == 2
@@ -590,7 +651,8 @@ def test_admin_resets_a_password_which_ends_the_authors_sessions(app, team):
     assert "Reset the password of Ada Writer" in page and '<label for="password">New password</label>' in page
     assert 'type="submit" value="Reset password"' in page
     assert field_errors(rita.post(f"/admin/authors/{ids['ada']}/password", data={"password": "short"})) == [
-        "Use 8 to 1024 characters."]
+        "Use 8 to 1024 characters."
+    ]
 
     response = rita.post(f"/admin/authors/{ids['ada']}/password", data={"password": "a fresh start"})
     assert response.status_code == 302 and response.headers["Location"] == "/admin/authors"
@@ -645,8 +707,11 @@ def test_with_csrf_on_the_editor_works_with_the_pages_token_and_refuses_a_post_w
     log_in(client, csrf_token=csrf_token_of(client.get("/login")))
     assert "Hello, Ada Writer" in text(client.get("/admin/"))
 
-    forged = client.post("/admin/posts/new", data={"title": "No Token", "body": BODY, "publish": "Publish"},
-                         headers={"Origin": "https://attacker.example"})
+    forged = client.post(
+        "/admin/posts/new",
+        data={"title": "No Token", "body": BODY, "publish": "Publish"},
+        headers={"Origin": "https://attacker.example"},
+    )
     assert forged.status_code == 400 and "The CSRF token is missing." in text(forged)
     # From this site, the text is kept (not saved) and the editor shows it again: see test_sessions.py.
     kept = write(client, title="No Token", button="publish")

@@ -39,8 +39,10 @@ def test_login_page_has_labelled_fields_remember_me_and_a_log_in_button(client):
     assert "<h1>Log in</h1>" in page
     assert '<label for="email">Email</label>' in page and 'name="email"' in page and 'type="email"' in page
     assert '<label for="password">Password</label>' in page and 'type="password"' in page
-    assert '<input id="remember" name="remember" type="checkbox" value="y"> <label for="remember">Remember me</label>' \
+    assert (
+        '<input id="remember" name="remember" type="checkbox" value="y"> <label for="remember">Remember me</label>'
         in page
+    )
     assert 'type="submit" value="Log in"' in page
 
 
@@ -86,8 +88,15 @@ def test_anonymous_visitors_are_sent_to_login_from_every_dashboard_page(client, 
     response = client.get("/admin/")
     assert_sent_to_login(response)
     assert "Please log in to see that page." in text(client.get(response.headers["Location"]))
-    for path in ["/admin/posts", "/admin/posts/new", f"/admin/posts/{post_id}/edit", f"/admin/posts/{post_id}/delete",
-                 "/admin/account", "/admin/authors", "/admin/authors/new"]:
+    for path in [
+        "/admin/posts",
+        "/admin/posts/new",
+        f"/admin/posts/{post_id}/edit",
+        f"/admin/posts/{post_id}/delete",
+        "/admin/account",
+        "/admin/authors",
+        "/admin/authors/new",
+    ]:
         assert_sent_to_login(client.get(path), path)
     for path in ["/admin/posts/new", f"/admin/posts/{post_id}/delete", "/admin/authors/1/deactivate"]:
         response = client.post(path, data={"title": "Sneaky", "body": "Sneaky"})
@@ -314,9 +323,16 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(client, content)
     log_in(other)
     assert "Hello, Ada Writer" in text(other.get("/admin/"))
 
-    response = client.post("/admin/account", data={
-        "name": "Ada Writer", "email": EMAIL, "new_password": "a new passphrase",
-        "confirm_password": "a new passphrase", "current_password": PASSWORD})
+    response = client.post(
+        "/admin/account",
+        data={
+            "name": "Ada Writer",
+            "email": EMAIL,
+            "new_password": "a new passphrase",
+            "confirm_password": "a new passphrase",
+            "current_password": PASSWORD,
+        },
+    )
     assert response.headers["Location"] == "/admin/account"
     assert "Your account is saved." in text(client.get("/admin/account"))
     assert "Hello, Ada Writer" in text(client.get("/admin/"))

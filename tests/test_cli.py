@@ -53,8 +53,9 @@ def test_demo_author_cannot_log_in_with_a_known_password(app, runner):
 
 
 def test_create_author_with_password_option(app, runner):
-    result = runner.invoke(args=["create-author", "Grace@Example.com", "--name", "Grace", "--admin",
-                                 "--password", "a long passphrase"])
+    result = runner.invoke(
+        args=["create-author", "Grace@Example.com", "--name", "Grace", "--admin", "--password", "a long passphrase"]
+    )
     assert result.exit_code == 0, result.output
     assert "Created admin Grace <Grace@example.com>" in result.output
     with app.app_context():
@@ -64,8 +65,9 @@ def test_create_author_with_password_option(app, runner):
 
 
 def test_create_author_prompts_twice_for_a_hidden_password(app, runner):
-    result = runner.invoke(args=["create-author", "lin@example.com", "--name", "Lin"],
-                           input="s3cret pass\ns3cret pass\n")
+    result = runner.invoke(
+        args=["create-author", "lin@example.com", "--name", "Lin"], input="s3cret pass\ns3cret pass\n"
+    )
     assert result.exit_code == 0, result.output
     assert "Password: " in result.output and "Repeat for confirmation: " in result.output
     assert "s3cret" not in result.output
@@ -97,8 +99,13 @@ def test_no_migration_imports_application_code():
     """A migration must still run after the code it was written against has changed."""
     for script in sorted((ROOT / "migrations" / "versions").glob("*.py")):
         for node in ast.walk(ast.parse(script.read_text())):
-            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             for name in names:
                 assert name.split(".")[0] != "blog", f"{script.name} imports {name}"
 
@@ -107,17 +114,28 @@ def test_the_search_index_migration_indexes_posts_that_were_already_there(empty_
     assert flask_cli(empty_database, "db", "upgrade", "e38b4e3d5f83").returncode == 0
     engine = sa.create_engine(empty_database)
     with engine.begin() as conn:
-        conn.execute(sa.text(
-            "INSERT INTO users (id, email, name, password_hash, role, active, session_token, created_at) "
-            "VALUES (1, 'old@example.com', 'Old Timer', 'x', 'author', true, 'tok', '2024-01-01 00:00:00+00')"))
-        for n, (title, html) in enumerate([("Crossing borders", "<p>Stories of <em>migration</em> and café</p>"),
-                                           ("Garden notes", "<p>Tomatoes and beans</p>")], start=1):
-            conn.execute(sa.text(
-                "INSERT INTO posts (id, title, slug, body, body_html, excerpt, reading_minutes, is_draft, "
-                "published_at, created_at, updated_at, author_id, comments_open) VALUES (:id, :title, :slug, "
-                "'x', :html, '', 1, false, '2024-01-02 00:00:00+00', '2024-01-02 00:00:00+00', "
-                "'2024-01-02 00:00:00+00', 1, true)"),
-                {"id": n, "title": title, "slug": f"post-{n}", "html": html})
+        conn.execute(
+            sa.text(
+                "INSERT INTO users (id, email, name, password_hash, role, active, session_token, created_at) "
+                "VALUES (1, 'old@example.com', 'Old Timer', 'x', 'author', true, 'tok', '2024-01-01 00:00:00+00')"
+            )
+        )
+        for n, (title, html) in enumerate(
+            [
+                ("Crossing borders", "<p>Stories of <em>migration</em> and café</p>"),
+                ("Garden notes", "<p>Tomatoes and beans</p>"),
+            ],
+            start=1,
+        ):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO posts (id, title, slug, body, body_html, excerpt, reading_minutes, is_draft, "
+                    "published_at, created_at, updated_at, author_id, comments_open) VALUES (:id, :title, :slug, "
+                    "'x', :html, '', 1, false, '2024-01-02 00:00:00+00', '2024-01-02 00:00:00+00', "
+                    "'2024-01-02 00:00:00+00', 1, true)"
+                ),
+                {"id": n, "title": title, "slug": f"post-{n}", "html": html},
+            )
         conn.execute(sa.text("INSERT INTO tags (id, name, slug) VALUES (1, 'Seasons', 'seasons')"))
         conn.execute(sa.text("INSERT INTO post_tags (post_id, tag_id) VALUES (2, 1)"))
     engine.dispose()
@@ -137,8 +155,9 @@ def test_the_search_index_migration_indexes_posts_that_were_already_there(empty_
 
 
 def test_mismatched_password_prompts_are_asked_again(app, runner):
-    result = runner.invoke(args=["create-author", "kim@example.com", "--name", "Kim"],
-                           input="one\ntwo\nsame pass\nsame pass\n")
+    result = runner.invoke(
+        args=["create-author", "kim@example.com", "--name", "Kim"], input="one\ntwo\nsame pass\nsame pass\n"
+    )
     assert result.exit_code == 0, result.output
     assert "do not match" in result.output
     with app.app_context():
@@ -168,8 +187,10 @@ def fill_blog(app) -> None:
 
     content = Content(app)
     content.author("rita@example.com", "Rita Admin", role="admin")
-    post_ids = [content.post(f"Lighthouse walk {n}", f"Gulls over the harbour, part {n}.", tags=["Coast", f"T{n}"])
-                for n in range(3)]
+    post_ids = [
+        content.post(f"Lighthouse walk {n}", f"Gulls over the harbour, part {n}.", tags=["Coast", f"T{n}"])
+        for n in range(3)
+    ]
     with app.test_request_context():
         from blog.models import Comment, Post, Redirect
 
@@ -177,14 +198,21 @@ def fill_blog(app) -> None:
             post = db.session.get(Post, post_id)
             parent = None
             for n in range(3):
-                parent = create_comment(post, parent, name=f"Reader {n}", email=f"r{n}@example.com",
-                                        body=f"Comment {n} on {post.title}.", client_address="192.0.2.1",
-                                        honeypot=False)
+                parent = create_comment(
+                    post,
+                    parent,
+                    name=f"Reader {n}",
+                    email=f"r{n}@example.com",
+                    body=f"Comment {n} on {post.title}.",
+                    client_address="192.0.2.1",
+                    honeypot=False,
+                )
                 db.session.flush()
         db.session.add(Redirect(old_path="/old/lighthouse", post_id=post_ids[0]))
         for n in range(2):
-            store_message(name=f"Vera {n}", email=f"vera{n}@example.com", message=f"Hello number {n}.",
-                          client_address="192.0.2.2")
+            store_message(
+                name=f"Vera {n}", email=f"vera{n}@example.com", message=f"Hello number {n}.", client_address="192.0.2.2"
+            )
         db.session.commit()
         # A hole in the ids, as on a real blog: the comment in the middle of the second thread is gone.
         middle = db.session.scalars(select(Comment).where(Comment.post_id == post_ids[1], Comment.depth == 3))
@@ -198,9 +226,13 @@ def columns_added_later(engine) -> list[tuple[str, str]]:
     with engine.connect() as conn:
         inspector = sa.inspect(conn)
         present = set(inspector.get_table_names())
-        return [(table.name, column.name) for table in db.metadata.sorted_tables if table.name in present
-                for column in table.columns
-                if column.name not in {c["name"] for c in inspector.get_columns(table.name)}]
+        return [
+            (table.name, column.name)
+            for table in db.metadata.sorted_tables
+            if table.name in present
+            for column in table.columns
+            if column.name not in {c["name"] for c in inspector.get_columns(table.name)}
+        ]
 
 
 def with_later_columns(engine, fill) -> None:
@@ -221,8 +253,12 @@ def test_the_ids_migration_keeps_every_row_and_id_and_ids_are_never_reused(empty
     from blog.models import Comment, ContactMessage, Post
 
     assert flask_cli(empty_database, "db", "upgrade", OLD_HEAD).returncode == 0
-    settings = {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": empty_database,
-                "COMMENT_MODERATION": "none"}
+    settings = {
+        "TESTING": True,
+        "SECRET_KEY": "x",
+        "SQLALCHEMY_DATABASE_URI": empty_database,
+        "COMMENT_MODERATION": "none",
+    }
     app = create_app(settings)
     engine = sa.create_engine(empty_database)
 
@@ -240,8 +276,9 @@ def test_the_ids_migration_keeps_every_row_and_id_and_ids_are_never_reused(empty
     assert upgrade.returncode == 0, upgrade.stderr
     after = row_ids(engine)
     # Every row and id of every table that was there (later migrations may add tables of their own).
-    assert {t: rows for t, rows in after.items() if t in before and t != "alembic_version"} == \
-        {t: rows for t, rows in before.items() if t != "alembic_version"}
+    assert {t: rows for t, rows in after.items() if t in before and t != "alembic_version"} == {
+        t: rows for t, rows in before.items() if t != "alembic_version"
+    }
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
@@ -253,8 +290,17 @@ def test_the_ids_migration_keeps_every_row_and_id_and_ids_are_never_reused(empty
     assert "Comment 2 on Lighthouse walk 0." in client.get("/posts/lighthouse-walk-0").get_data(as_text=True)
     with app.app_context():  # the highest id of each table deleted, then a new row: it gets a new id
         for model, make in [
-            (Comment, lambda: Comment(post_id=before["posts"][0][0], name="New", email="new@example.com",
-                                      body="New.", body_html="<p>New.</p>", status=Comment.APPROVED)),
+            (
+                Comment,
+                lambda: Comment(
+                    post_id=before["posts"][0][0],
+                    name="New",
+                    email="new@example.com",
+                    body="New.",
+                    body_html="<p>New.</p>",
+                    status=Comment.APPROVED,
+                ),
+            ),
             (ContactMessage, lambda: ContactMessage(email="new@example.com", message="New.")),
         ]:
             highest = db.session.scalar(select(func.max(model.id)))
@@ -278,8 +324,9 @@ def test_the_ids_migration_keeps_every_row_and_id_and_ids_are_never_reused(empty
     downgrade = flask_cli(empty_database, "db", "downgrade", OLD_HEAD)
     assert downgrade.returncode == 0, downgrade.stderr
     after = row_ids(engine)
-    assert {t: rows for t, rows in after.items() if t != "alembic_version"} == \
-        {t: rows for t, rows in before.items() if t in after and t != "alembic_version"}
+    assert {t: rows for t, rows in after.items() if t != "alembic_version"} == {
+        t: rows for t, rows in before.items() if t in after and t != "alembic_version"
+    }
 
 
 def test_per_device_sessions_migration_keeps_every_author_post_and_comment(empty_database):
@@ -288,28 +335,43 @@ def test_per_device_sessions_migration_keeps_every_author_post_and_comment(empty
     engine = sa.create_engine(empty_database)
     now = "2026-11-01 10:00:00+00:00"
     with engine.begin() as conn:
-        conn.execute(sa.text(
-            "INSERT INTO users (id, email, name, password_hash, role, active, session_token, created_at) VALUES "
-            "(1, 'ada@example.com', 'Ada', 'scrypt:x', 'author', true, 'token-one', :now), "
-            "(2, 'rita@example.com', 'Rita', 'scrypt:y', 'admin', false, 'token-two', :now)"), {"now": now})
-        conn.execute(sa.text(
-            "INSERT INTO posts (id, title, slug, body, body_html, excerpt, reading_minutes, is_draft, created_at, "
-            "updated_at, author_id, comments_open) VALUES (1, 'Kept', 'kept', 'Body', '<p>Body</p>', 'Body', 1, "
-            "false, :now, :now, 1, true), (2, 'Draft', 'draft', 'B', '<p>B</p>', 'B', 1, true, :now, :now, 2, true)"),
-            {"now": now})
+        conn.execute(
+            sa.text(
+                "INSERT INTO users (id, email, name, password_hash, role, active, session_token, created_at) VALUES "
+                "(1, 'ada@example.com', 'Ada', 'scrypt:x', 'author', true, 'token-one', :now), "
+                "(2, 'rita@example.com', 'Rita', 'scrypt:y', 'admin', false, 'token-two', :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO posts (id, title, slug, body, body_html, excerpt, reading_minutes, is_draft, created_at, "
+                "updated_at, author_id, comments_open) VALUES (1, 'Kept', 'kept', 'Body', '<p>Body</p>', 'Body', 1, "
+                "false, :now, :now, 1, true), (2, 'Draft', 'draft', 'B', '<p>B</p>', 'B', 1, true, :now, :now, 2, true)"
+            ),
+            {"now": now},
+        )
         conn.execute(sa.text("INSERT INTO post_tags (post_id, tag_id) SELECT 1, id FROM tags"))
-        conn.execute(sa.text(
-            "INSERT INTO comments (id, post_id, depth, name, email, body, body_html, status, created_at, updated_at)"
-            " VALUES (1, 1, 1, 'Vera', 'vera@example.com', 'Nice', '<p>Nice</p>', 'approved', :now, :now)"),
-            {"now": now})
+        conn.execute(
+            sa.text(
+                "INSERT INTO comments (id, post_id, depth, name, email, body, body_html, status, created_at, "
+                "updated_at)"
+                " VALUES (1, 1, 1, 'Vera', 'vera@example.com', 'Nice', '<p>Nice</p>', 'approved', :now, :now)"
+            ),
+            {"now": now},
+        )
     upgrade = flask_cli(empty_database, "db", "upgrade")
     assert upgrade.returncode == 0, upgrade.stderr
     with engine.connect() as conn:
         users = conn.execute(sa.text("SELECT id, email, name, role, active FROM users ORDER BY id")).all()
-        assert [tuple(row) for row in users] == [(1, "ada@example.com", "Ada", "author", True),
-                                                 (2, "rita@example.com", "Rita", "admin", False)]
+        assert [tuple(row) for row in users] == [
+            (1, "ada@example.com", "Ada", "author", True),
+            (2, "rita@example.com", "Rita", "admin", False),
+        ]
         assert conn.execute(sa.text("SELECT id, author_id, title FROM posts ORDER BY id")).all() == [
-            (1, 1, "Kept"), (2, 2, "Draft")]
+            (1, 1, "Kept"),
+            (2, 2, "Draft"),
+        ]
         assert conn.execute(sa.text("SELECT id, post_id, body FROM comments")).all() == [(1, 1, "Nice")]
         columns = {column["name"] for column in sa.inspect(conn).get_columns("users")}
         assert "session_token" not in columns

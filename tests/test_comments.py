@@ -42,6 +42,7 @@ THREE_LINKS = "Links: https://a.example/1 and https://b.example/2 and https://c.
 
 # --- helpers -------------------------------------------------------------------------------------------------------
 
+
 def make_blog(make_app, **settings):
     """An app (FAST unless overridden) with Ada's published post "Hello" at /posts/hello, tagged Travel."""
     app = make_app(**{**FAST, **settings})
@@ -50,13 +51,29 @@ def make_blog(make_app, **settings):
     return app, content, post_id
 
 
-def send_comment(client, slug="hello", *, name="Bo Reader", email="bo@example.com", body="What a lovely walk.",
-                 parent_id="", website="", headers=None):
+def send_comment(
+    client,
+    slug="hello",
+    *,
+    name="Bo Reader",
+    email="bo@example.com",
+    body="What a lovely walk.",
+    parent_id="",
+    website="",
+    headers=None,
+):
     """What a browser does: load the article, then post its comment form."""
     page = client.get(f"/posts/{slug}", headers=headers)
     assert page.status_code == 200, page.status_code
-    data = {"token": token_of(page), "parent_id": str(parent_id), "website": website,
-            "name": name, "email": email, "body": body, "submit": "Post comment"}
+    data = {
+        "token": token_of(page),
+        "parent_id": str(parent_id),
+        "website": website,
+        "name": name,
+        "email": email,
+        "body": body,
+        "submit": "Post comment",
+    }
     return client.post(f"/posts/{slug}/comments", data=data, headers=headers)
 
 
@@ -71,7 +88,7 @@ def posted_id(response, slug="hello") -> int:
 def comments_section(response) -> str:
     page = text(response)
     start = page.index('<section class="comments"')
-    return page[start:page.index("</section>", start)]
+    return page[start : page.index("</section>", start)]
 
 
 def heading(response) -> str:
@@ -87,7 +104,7 @@ def item(html: str, comment_id: int) -> str:
     for tag in re.finditer(r"<li[\s>]|</li>", html[start:]):
         depth += -1 if tag.group(0) == "</li>" else 1
         if depth == 0:
-            return html[start:start + tag.end()]
+            return html[start : start + tag.end()]
     raise AssertionError(f"unbalanced <li> around comment {comment_id}")
 
 
@@ -99,10 +116,22 @@ def kept(response, body: str) -> bool:
 
 def stored(app) -> list[SimpleNamespace]:
     with app.app_context():
-        return [SimpleNamespace(id=c.id, post_id=c.post_id, parent_id=c.parent_id, root_id=c.root_id, depth=c.depth,
-                                name=c.name, email=c.email, body=c.body, status=c.status,
-                                held_reason=c.held_reason, client_address=c.client_address)
-                for c in db.session.scalars(select(Comment).order_by(Comment.id))]
+        return [
+            SimpleNamespace(
+                id=c.id,
+                post_id=c.post_id,
+                parent_id=c.parent_id,
+                root_id=c.root_id,
+                depth=c.depth,
+                name=c.name,
+                email=c.email,
+                body=c.body,
+                status=c.status,
+                held_reason=c.held_reason,
+                client_address=c.client_address,
+            )
+            for c in db.session.scalars(select(Comment).order_by(Comment.id))
+        ]
 
 
 def status_of(app, comment_id: int) -> str | None:
@@ -156,6 +185,7 @@ def assert_inert(html: str, where: str) -> None:
 
 # --- 1. posting ----------------------------------------------------------------------------------------------------
 
+
 def test_a_published_comment_shows_to_every_reader_with_its_count_on_listings(make_app):
     app, _, _ = make_blog(make_app, COMMENT_MODERATION="none")
     poster, reader = app.test_client(), app.test_client()
@@ -194,6 +224,7 @@ def test_comments_on_a_draft_or_missing_post_are_404(make_app):
 
 
 # --- 2. moderation modes and hold rules -----------------------------------------------------------------------------
+
 
 def test_first_time_commenter_is_held_until_approved_then_published_at_once(make_app):
     app, content, _ = make_blog(make_app)  # COMMENT_MODERATION defaults to first-time
@@ -265,13 +296,15 @@ def test_two_markdown_links_are_within_the_limit(make_app):
 
 # --- 3. spam defences, one at a time -------------------------------------------------------------------------------
 
+
 def test_honeypot_is_stored_as_spam_with_the_same_answer_as_a_held_comment(make_app):
     app, _, _ = make_blog(make_app)  # first-time: a person's first comment is held
     person, bot, reader = app.test_client(), app.test_client(), app.test_client()
 
     held = send_comment(person, name="Ann", email="ann@example.com", body="A real first comment.")
-    trapped = send_comment(bot, name="Bot", email="bot@example.com", body="Cheap pills here.",
-                           website="http://pills.example")
+    trapped = send_comment(
+        bot, name="Bot", email="bot@example.com", body="Cheap pills here.", website="http://pills.example"
+    )
     held_id, trapped_id = posted_id(held), posted_id(trapped)
     assert held.status_code == trapped.status_code == 302
     assert trapped.headers["Location"] == f"/posts/hello#comment-{trapped_id}"
@@ -282,8 +315,10 @@ def test_honeypot_is_stored_as_spam_with_the_same_answer_as_a_held_comment(make_
     assert "Cheap pills here." not in text(reader.get("/posts/hello"))
 
     statuses = {c.id: (c.status, c.held_reason) for c in stored(app)}
-    assert statuses == {held_id: ("pending", "first comment from this email address"),
-                        trapped_id: ("spam", "honeypot field filled in")}
+    assert statuses == {
+        held_id: ("pending", "first comment from this email address"),
+        trapped_id: ("spam", "honeypot field filled in"),
+    }
     spam_tab = text(logged_in(app, AUTHOR).get("/admin/comments?status=spam"))
     assert "Cheap pills here." in spam_tab and "Held because: honeypot field filled in" in spam_tab
     assert "A real first comment." not in spam_tab
@@ -402,6 +437,7 @@ def test_without_a_trusted_proxy_a_forged_forwarded_for_does_not_escape_the_limi
 
 # --- 4. threads, permalinks, pages and replies without JavaScript ---------------------------------------------------
 
+
 def test_replies_are_nested_inside_their_parent(make_app):
     app, _, _ = make_blog(make_app, COMMENT_MODERATION="none")
     client = app.test_client()
@@ -446,8 +482,12 @@ def test_permalinks_and_redirects_go_to_the_comments_page_and_anchor(make_app):
     reply = posted_id(send_comment(client, name="Replier", body="A late reply to the first.", parent_id=ids[0]))
 
     reader = app.test_client()
-    expected = {ids[0]: "/posts/hello", ids[2]: "/posts/hello?cpage=2", ids[4]: "/posts/hello?cpage=3",
-                reply: "/posts/hello"}
+    expected = {
+        ids[0]: "/posts/hello",
+        ids[2]: "/posts/hello?cpage=2",
+        ids[4]: "/posts/hello?cpage=3",
+        reply: "/posts/hello",
+    }
     for comment_id, page in expected.items():
         response = reader.get(f"/comments/{comment_id}")
         assert response.status_code == 302
@@ -481,8 +521,13 @@ def test_reply_without_javascript_uses_the_reply_to_parameter(make_app):
     assert '<h3 id="comment-form-heading">Reply to Ann</h3>' in text(page)
     assert f'<input id="parent_id" name="parent_id" type="hidden" value="{ann}">' in text(page)
     assert f'<a href="#comment-{ann}">Ann</a>' in text(page)
-    data = {"token": token_of(page), "parent_id": str(ann), "name": "Bo", "email": "bo@example.com",
-            "body": "Replying without JavaScript."}
+    data = {
+        "token": token_of(page),
+        "parent_id": str(ann),
+        "name": "Bo",
+        "email": "bo@example.com",
+        "body": "Replying without JavaScript.",
+    }
     reply = posted_id(client.post("/posts/hello/comments", data=data))
     assert f'id="comment-{reply}"' in item(comments_section(client.get("/posts/hello")), ann)
     assert {c.id: c.parent_id for c in stored(app)}[reply] == ann
@@ -501,6 +546,7 @@ def test_each_published_comment_has_a_reply_link_that_works_without_javascript(m
 
 
 # --- 5. the commenter's edit window ---------------------------------------------------------------------------------
+
 
 def test_the_poster_can_edit_for_15_minutes_and_an_edit_reruns_the_hold_rules(make_app):
     app, _, _ = make_blog(make_app, COMMENT_MODERATION="none")
@@ -573,8 +619,9 @@ def test_a_reply_survives_its_parents_deletion_by_the_poster(make_app):
     app, _, _ = make_blog(make_app, COMMENT_MODERATION="none")
     poster, reader = app.test_client(), app.test_client()
     parent = posted_id(send_comment(poster, name="Pat Poster", email="pat@example.com", body="Parent comment."))
-    reply = posted_id(send_comment(app.test_client(), name="Cy", email="cy@example.com", body="A reply.",
-                                   parent_id=parent))
+    reply = posted_id(
+        send_comment(app.test_client(), name="Cy", email="cy@example.com", body="A reply.", parent_id=parent)
+    )
     page = poster.get(f"/comments/{parent}/delete")
     assert "The replies to it stay" in text(page)
     response = poster.post(f"/comments/{parent}/delete", data={"token": token_of(page)})
@@ -596,8 +643,7 @@ def test_a_reply_survives_its_parents_deletion_by_the_poster(make_app):
     assert poster.post(f"/comments/{parent}/edit", data={"token": token_of(page), "body": "Back!"}).status_code == 404
     assert {c.id: c.body for c in stored(app)}[parent] == ""
     assert f'href="/comments/{parent}/edit"' not in comments_section(poster.get("/posts/hello"))
-    replying = send_comment(app.test_client(), name="Dee", email="dee@example.com", body="To nobody.",
-                            parent_id=parent)
+    replying = send_comment(app.test_client(), name="Dee", email="dee@example.com", body="To nobody.", parent_id=parent)
     assert NOT_ON_POST in text(replying)
 
 
@@ -605,10 +651,12 @@ def test_thread_shape_after_deletes_placeholders_go_with_their_last_reply(make_a
     app, content, _ = make_blog(make_app, COMMENT_MODERATION="none")
     ann = posted_id(send_comment(app.test_client(), name="Ann", email="ann@example.com", body="Ann on top."))
     bo = posted_id(send_comment(app.test_client(), name="Bo", body="Bo under Ann.", parent_id=ann))
-    cy = posted_id(send_comment(app.test_client(), name="Cy", email="cy@example.com", body="Cy under Bo.",
-                                parent_id=bo))
-    dee = posted_id(send_comment(app.test_client(), name="Dee", email="dee@example.com", body="Dee under Ann.",
-                                 parent_id=ann))
+    cy = posted_id(
+        send_comment(app.test_client(), name="Cy", email="cy@example.com", body="Cy under Bo.", parent_id=bo)
+    )
+    dee = posted_id(
+        send_comment(app.test_client(), name="Dee", email="dee@example.com", body="Dee under Ann.", parent_id=ann)
+    )
     ada, reader = logged_in(app, AUTHOR), app.test_client()
 
     def delete(comment_id):
@@ -641,8 +689,14 @@ def test_a_placeholder_shows_only_while_a_shown_reply_stands_under_it(make_app):
     app, _, post_id = make_blog(make_app)  # first-time: the reply is held
     ada = logged_in(app, AUTHOR)
     with app.app_context():
-        root = Comment(post_id=post_id, name="Ann", email="ann@example.com", body="Ann.", body_html="<p>Ann.</p>",
-                       status=Comment.APPROVED)
+        root = Comment(
+            post_id=post_id,
+            name="Ann",
+            email="ann@example.com",
+            body="Ann.",
+            body_html="<p>Ann.</p>",
+            status=Comment.APPROVED,
+        )
         db.session.add(root)
         db.session.commit()
         root_id = root.id
@@ -659,12 +713,19 @@ def test_a_placeholder_shows_only_while_a_shown_reply_stands_under_it(make_app):
 def test_the_page_the_count_and_the_comment_feed_show_the_same_comments(make_app):
     app, _, post_id = make_blog(make_app, COMMENT_MODERATION="none")
     with app.app_context():
+
         def add(name: str, status: str, parent: Comment | None = None) -> Comment:
-            comment = Comment(post_id=post_id, name=name, email=f"{name.lower()}@example.com",
-                              body=f"{name} says hi.", body_html=f"<p>{name} says hi.</p>", status=status,
-                              parent_id=parent.id if parent else None,
-                              root_id=parent.thread_root_id if parent else None,
-                              depth=parent.depth + 1 if parent else 1)
+            comment = Comment(
+                post_id=post_id,
+                name=name,
+                email=f"{name.lower()}@example.com",
+                body=f"{name} says hi.",
+                body_html=f"<p>{name} says hi.</p>",
+                status=status,
+                parent_id=parent.id if parent else None,
+                root_id=parent.thread_root_id if parent else None,
+                depth=parent.depth + 1 if parent else 1,
+            )
             db.session.add(comment)
             db.session.flush()
             return comment
@@ -688,14 +749,17 @@ def test_the_page_the_count_and_the_comment_feed_show_the_same_comments(make_app
 def test_a_moderator_deletes_a_spam_thread_after_a_confirmation_naming_the_replies(make_app):
     app, _, _ = make_blog(make_app, COMMENT_MODERATION="none")
     keep = posted_id(send_comment(app.test_client(), name="Ann", email="ann@example.com", body="Real comment."))
-    spam = posted_id(send_comment(app.test_client(), name="Spammer", email="s@example.com", body="Buy now.",
-                                  parent_id=keep))
-    one = posted_id(send_comment(app.test_client(), name="Bot", email="b1@example.com", body="Yes buy.",
-                                 parent_id=spam))
+    spam = posted_id(
+        send_comment(app.test_client(), name="Spammer", email="s@example.com", body="Buy now.", parent_id=keep)
+    )
+    one = posted_id(
+        send_comment(app.test_client(), name="Bot", email="b1@example.com", body="Yes buy.", parent_id=spam)
+    )
     posted_id(send_comment(app.test_client(), name="Bot", email="b2@example.com", body="Buy more.", parent_id=one))
     ada = logged_in(app, AUTHOR)
-    assert f'href="/admin/comments/{spam}/delete-thread' in own_part(item(comments_section(ada.get("/posts/hello")),
-                                                                          spam))
+    assert f'href="/admin/comments/{spam}/delete-thread' in own_part(
+        item(comments_section(ada.get("/posts/hello")), spam)
+    )
     confirm = ada.get(f"/admin/comments/{spam}/delete-thread?next=/posts/hello")
     assert "Delete this comment and its 2 replies?" in text(confirm) and "Buy now." in text(confirm)
     assert len(stored(app)) == 4
@@ -723,8 +787,9 @@ def test_moderating_a_deleted_comment_says_it_was_already_deleted(make_app):
     queue = text(ada.get("/admin/comments?status=approved"))
     assert "in reply to a deleted comment" in queue and ">Approved (1)</a>" in queue
     assert ada.post("/admin/comments/999999/approve").headers["Location"] == "/admin/comments"
-    bulk = ada.post("/admin/comments/bulk", data={"action": "delete", "ids": [str(ann), str(reply)],
-                                                  "status": "approved"})
+    bulk = ada.post(
+        "/admin/comments/bulk", data={"action": "delete", "ids": [str(ann), str(reply)], "status": "approved"}
+    )
     assert bulk.headers["Location"] == "/admin/comments?status=approved"
     assert stored(app) == []
 
@@ -740,14 +805,21 @@ def test_the_poster_sees_edit_and_delete_links_on_their_comment(make_app):
 
 # --- 6. moderation rights --------------------------------------------------------------------------------------------
 
+
 def test_authors_moderate_comments_on_their_own_posts_and_admins_on_all(make_app):
     app, content, _ = make_blog(make_app)  # first-time: every comment below is held
     cy_id = content.author("cy@example.com", "Cy Writer")
     content.post("Cy's Post", slug="cys-post", author_id=cy_id)
     content.author(ADMIN, "Rita Admin", role="admin")
     reader = app.test_client()
-    mine = [posted_id(send_comment(app.test_client(), name=f"Reader {n}", email=f"r{n}@example.com",
-                                   body=f"Comment {n} on Hello.")) for n in range(3)]
+    mine = [
+        posted_id(
+            send_comment(
+                app.test_client(), name=f"Reader {n}", email=f"r{n}@example.com", body=f"Comment {n} on Hello."
+            )
+        )
+        for n in range(3)
+    ]
     on_cy = posted_id(send_comment(app.test_client(), slug="cys-post", body="A comment for Cy."), slug="cys-post")
 
     assert app.test_client().get("/admin/comments").headers["Location"].startswith("/login?next=")
@@ -763,8 +835,9 @@ def test_authors_moderate_comments_on_their_own_posts_and_admins_on_all(make_app
     assert ">Pending (3)</a>" in queue and ">Approved (0)</a>" in queue and ">Spam (0)</a>" in queue
     assert "<strong>3</strong> pending" in text(ada.get("/admin/"))
 
-    response = ada.post("/admin/comments/bulk", data={"action": "approve", "ids": [str(mine[0]), str(mine[1])],
-                                                      "status": "pending"})
+    response = ada.post(
+        "/admin/comments/bulk", data={"action": "approve", "ids": [str(mine[0]), str(mine[1])], "status": "pending"}
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/admin/comments?status=pending"
     assert heading(reader.get("/posts/hello")) == "2 comments"
     mixed = ada.post("/admin/comments/bulk", data={"action": "spam", "ids": [str(mine[2]), str(on_cy)]})
@@ -839,7 +912,7 @@ BAD_INPUT = [
     ("body", "<script>alert(1)</script>", None),
     ("body", "<img src=x onerror=alert(1)>", None),
     ("body", "[x](javascript:alert(1))", None),
-    ("body", "<a href=\"javascript:alert(1)\">x</a> and [y](JaVaScRiPt:alert(1))", None),
+    ("body", '<a href="javascript:alert(1)">x</a> and [y](JaVaScRiPt:alert(1))', None),
 ]
 
 
@@ -899,8 +972,10 @@ def test_names_are_plain_text_links_are_nofollow_and_images_are_not_rendered(mak
 
     section = comments_section(app.test_client().get("/posts/hello"))
     assert "&lt;b&gt;Bo&lt;/b&gt;" in item(section, named) and "<b>Bo</b>" not in section
-    assert ('<a href="https://example.com/map" rel="nofollow ugc noopener">the map</a> for <strong>more</strong>'
-            in item(section, linked))
+    assert (
+        '<a href="https://example.com/map" rel="nofollow ugc noopener">the map</a> for <strong>more</strong>'
+        in item(section, linked)
+    )
     assert "<img" not in item(section, pictured) and "a.png" in item(section, pictured)
 
 
@@ -927,6 +1002,7 @@ def test_unicode_digits_in_ids_are_not_a_server_error(make_app, where):
 
 
 # --- 8. cookies, bad tokens, closed comments -----------------------------------------------------------------------
+
 
 def test_reading_sets_no_cookie_and_posting_sets_an_httponly_commenter_cookie(make_app):
     app, _, _ = make_blog(make_app)
@@ -972,15 +1048,21 @@ def test_bad_tokens_and_foreign_origins_are_refused_with_the_text_kept(make_app,
     }
     for case, (token, headers) in attempts.items():
         body = f"Typed text for {case} <kept>."
-        response = client.post("/posts/hello/comments", headers=headers,
-                               data={"token": token, "name": "Bo", "email": "bo@example.com", "body": body})
+        response = client.post(
+            "/posts/hello/comments",
+            headers=headers,
+            data={"token": token, "name": "Bo", "email": "bo@example.com", "body": body},
+        )
         assert response.status_code == 400, case
         assert BAD_FORM in text(response) and kept(response, body), case
         assert "Set-Cookie" not in response.headers, case
     assert stored(app) == []
 
-    response = client.post("/posts/hello/comments", headers={"Origin": "http://localhost"},
-                           data={"token": good, "name": "Bo", "email": "bo@example.com", "body": "Same site."})
+    response = client.post(
+        "/posts/hello/comments",
+        headers={"Origin": "http://localhost"},
+        data={"token": good, "name": "Bo", "email": "bo@example.com", "body": "Same site."},
+    )
     posted_id(response)
 
 
@@ -1032,8 +1114,9 @@ def test_comments_close_on_posts_older_than_close_after_days(make_app):
     app.config["COMMENT_CLOSE_AFTER_DAYS"] = 0  # just long enough to get a good form for the old post
     token = token_of(client.get("/posts/old-news"))
     app.config["COMMENT_CLOSE_AFTER_DAYS"] = 30
-    response = client.post("/posts/old-news/comments",
-                           data={"token": token, "name": "Bo", "email": "bo@example.com", "body": "Hello?"})
+    response = client.post(
+        "/posts/old-news/comments", data={"token": token, "name": "Bo", "email": "bo@example.com", "body": "Hello?"}
+    )
     assert response.status_code == 403 and "Comments are closed on this post." in text(response)
     assert stored(app) == []
     posted_id(send_comment(client))  # the one-day-old post is still open
@@ -1041,22 +1124,37 @@ def test_comments_close_on_posts_older_than_close_after_days(make_app):
 
 # --- 9. query counts -------------------------------------------------------------------------------------------------
 
+
 def add_comments(app, post_id: int, count: int, start: int = 0) -> None:
     """Approved comments straight into the database; four in five reply to the one before (chains of five)."""
     with app.app_context():
         previous = None
         for n in range(start, start + count):
             body = f"Comment {n} with *emphasis*."
-            comment = Comment(post_id=post_id, name=f"Reader {n}", email=f"r{n}@example.com", body=body,
-                              body_html=render_comment(body), status=Comment.APPROVED)
+            comment = Comment(
+                post_id=post_id,
+                name=f"Reader {n}",
+                email=f"r{n}@example.com",
+                body=body,
+                body_html=render_comment(body),
+                status=Comment.APPROVED,
+            )
             if n % 5 and previous is not None:
                 comment.parent_id, comment.root_id = previous.id, previous.thread_root_id
                 comment.depth = previous.depth + 1
             db.session.add(comment)
             db.session.flush()
             previous = comment
-        db.session.add(Comment(post_id=post_id, name="Held", email="held@example.com", body=f"Held {start}",
-                               body_html=f"<p>Held {start}</p>", status=Comment.PENDING))
+        db.session.add(
+            Comment(
+                post_id=post_id,
+                name="Held",
+                email="held@example.com",
+                body=f"Held {start}",
+                body_html=f"<p>Held {start}</p>",
+                status=Comment.PENDING,
+            )
+        )
         db.session.commit()
 
 
@@ -1092,12 +1190,22 @@ def test_listings_with_comment_counts_run_the_same_queries_with_3_and_20_posts(m
 def test_replies_under_a_held_reply_stay_visible_and_counted(app, client, content):
     post_id = content.post("Held Middle", slug="held-middle")
     with app.app_context():
+
         def add(name, status, parent=None):
-            comment = Comment(post_id=post_id, name=name, email=f"{name.lower()}@example.com", body=name,
-                              body_html=f"<p>{name} says hi</p>", status=status)
+            comment = Comment(
+                post_id=post_id,
+                name=name,
+                email=f"{name.lower()}@example.com",
+                body=name,
+                body_html=f"<p>{name} says hi</p>",
+                status=status,
+            )
             if parent is not None:
-                comment.parent_id, comment.root_id, comment.depth = parent.id, parent.root_id or parent.id, \
-                    parent.depth + 1
+                comment.parent_id, comment.root_id, comment.depth = (
+                    parent.id,
+                    parent.root_id or parent.id,
+                    parent.depth + 1,
+                )
             db.session.add(comment)
             db.session.flush()
             return comment
@@ -1117,6 +1225,7 @@ def test_replies_under_a_held_reply_stay_visible_and_counted(app, client, conten
 
 
 # --- 10. two moderators at once ---------------------------------------------------------------------------------------
+
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
@@ -1156,8 +1265,17 @@ def test_two_moderators_deleting_and_approving_at_once_never_get_a_500(live_blog
     app, post_id, base = live_blog
     rounds = 30
     with app.app_context():
-        comments = [Comment(post_id=post_id, name=f"Reader {n}", email=f"r{n}@example.com", body=f"Held {n}.",
-                            body_html=f"<p>Held {n}.</p>", status=Comment.PENDING) for n in range(rounds)]
+        comments = [
+            Comment(
+                post_id=post_id,
+                name=f"Reader {n}",
+                email=f"r{n}@example.com",
+                body=f"Held {n}.",
+                body_html=f"<p>Held {n}.</p>",
+                status=Comment.PENDING,
+            )
+            for n in range(rounds)
+        ]
         db.session.add_all(comments)
         db.session.commit()
         ids = [c.id for c in comments]
@@ -1177,8 +1295,10 @@ def test_two_moderators_deleting_and_approving_at_once_never_get_a_500(live_blog
         answers.append((action, status, message))
 
     for comment_id in ids:
-        threads = [threading.Thread(target=act, args=(moderators[0], comment_id, "delete")),
-                   threading.Thread(target=act, args=(moderators[1], comment_id, "approve"))]
+        threads = [
+            threading.Thread(target=act, args=(moderators[0], comment_id, "delete")),
+            threading.Thread(target=act, args=(moderators[1], comment_id, "approve")),
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:

@@ -115,17 +115,37 @@ def kept(response) -> dict[str, str | None]:
 
 def messages_in(app) -> list[dict]:
     with app.app_context():
-        return [{"id": m.id, "name": m.name, "email": m.email, "message": m.message, "is_read": m.is_read,
-                 "is_archived": m.is_archived, "created_at": m.created_at}
-                for m in db.session.scalars(select(ContactMessage).order_by(ContactMessage.id))]
+        return [
+            {
+                "id": m.id,
+                "name": m.name,
+                "email": m.email,
+                "message": m.message,
+                "is_read": m.is_read,
+                "is_archived": m.is_archived,
+                "created_at": m.created_at,
+            }
+            for m in db.session.scalars(select(ContactMessage).order_by(ContactMessage.id))
+        ]
 
 
 def outbox_of(app) -> list[dict]:
     with app.app_context():
-        return [{"id": m.id, "status": m.status, "attempts": m.attempts, "last_error": m.last_error,
-                 "next_attempt_at": m.next_attempt_at, "to": m.to_addresses, "subject": m.subject,
-                 "reply_to": m.reply_to, "contact_message_id": m.contact_message_id, "sent_at": m.sent_at}
-                for m in db.session.scalars(select(OutboxMail).order_by(OutboxMail.id))]
+        return [
+            {
+                "id": m.id,
+                "status": m.status,
+                "attempts": m.attempts,
+                "last_error": m.last_error,
+                "next_attempt_at": m.next_attempt_at,
+                "to": m.to_addresses,
+                "subject": m.subject,
+                "reply_to": m.reply_to,
+                "contact_message_id": m.contact_message_id,
+                "sent_at": m.sent_at,
+            }
+            for m in db.session.scalars(select(OutboxMail).order_by(OutboxMail.id))
+        ]
 
 
 def send_queued(app, *args):
@@ -172,28 +192,48 @@ def test_form_has_labelled_fields_a_mark_on_required_ones_and_sets_no_cookie(cli
     assert re.search(r'<div class="hp" aria-hidden="true">.*?name="website"', page, re.S)  # the honeypot
 
 
-@pytest.mark.parametrize(("fields", "field", "error"), [
-    ({"email": ""}, "email", "Enter your email so the owner can answer."),
-    ({"email": "not-an-email"}, "email", "Enter a valid email address, like name@example.com."),
-    ({"email": "a@b"}, "email", "Enter a valid email address, like name@example.com."),
-    ({"message": ""}, "message", "Write your message."),
-    ({"message": "x" * 9}, "message", "Write between 10 and 5000 characters."),
-    ({"message": "x" * 5001}, "message", "Write between 10 and 5000 characters."),
-    ({"name": "n" * 101}, "name", "100 characters"),
-    ({"name": "Vera\x00Visitor"}, "name", CONTROL_ERROR),
-    ({"name": "Vera\x07Visitor"}, "name", CONTROL_ERROR),
-    ({"email": "vera\x00@example.com"}, "email", CONTROL_ERROR),
-    ({"email": "vera\x07@example.com"}, "email", CONTROL_ERROR),
-    ({"message": "Hello there\x00, how are you?"}, "message", CONTROL_ERROR),
-    ({"message": "Hello there\x07, how are you?"}, "message", CONTROL_ERROR),
-    ({"name": "Vic\r\nBcc: evil@example.com"}, "name", CONTROL_ERROR),
-    ({"email": "vic@example.com\r\nBcc: evil@example.com"}, "email", "Enter a valid email address"),
-    ({"email": "Vic\r\nBcc: evil@example.com"}, "email", "Enter a valid email address"),
-], ids=["no-email", "not-an-email", "a@b", "no-message", "9-chars", "5001-chars", "101-char-name",
-        "nul-name", "bel-name", "nul-email", "bel-email", "nul-message", "bel-message",
-        "injection-name", "injection-email", "injection-email-2"])
-def test_invalid_fields_are_form_errors_with_the_text_kept_nothing_stored_and_no_mail(mail_app, smtp, fields,
-                                                                                      field, error):
+@pytest.mark.parametrize(
+    ("fields", "field", "error"),
+    [
+        ({"email": ""}, "email", "Enter your email so the owner can answer."),
+        ({"email": "not-an-email"}, "email", "Enter a valid email address, like name@example.com."),
+        ({"email": "a@b"}, "email", "Enter a valid email address, like name@example.com."),
+        ({"message": ""}, "message", "Write your message."),
+        ({"message": "x" * 9}, "message", "Write between 10 and 5000 characters."),
+        ({"message": "x" * 5001}, "message", "Write between 10 and 5000 characters."),
+        ({"name": "n" * 101}, "name", "100 characters"),
+        ({"name": "Vera\x00Visitor"}, "name", CONTROL_ERROR),
+        ({"name": "Vera\x07Visitor"}, "name", CONTROL_ERROR),
+        ({"email": "vera\x00@example.com"}, "email", CONTROL_ERROR),
+        ({"email": "vera\x07@example.com"}, "email", CONTROL_ERROR),
+        ({"message": "Hello there\x00, how are you?"}, "message", CONTROL_ERROR),
+        ({"message": "Hello there\x07, how are you?"}, "message", CONTROL_ERROR),
+        ({"name": "Vic\r\nBcc: evil@example.com"}, "name", CONTROL_ERROR),
+        ({"email": "vic@example.com\r\nBcc: evil@example.com"}, "email", "Enter a valid email address"),
+        ({"email": "Vic\r\nBcc: evil@example.com"}, "email", "Enter a valid email address"),
+    ],
+    ids=[
+        "no-email",
+        "not-an-email",
+        "a@b",
+        "no-message",
+        "9-chars",
+        "5001-chars",
+        "101-char-name",
+        "nul-name",
+        "bel-name",
+        "nul-email",
+        "bel-email",
+        "nul-message",
+        "bel-message",
+        "injection-name",
+        "injection-email",
+        "injection-email-2",
+    ],
+)
+def test_invalid_fields_are_form_errors_with_the_text_kept_nothing_stored_and_no_mail(
+    mail_app, smtp, fields, field, error
+):
     app = mail_app(CONTACT_RECIPIENT="owner@example.com")
     smtp.start()
     posted = {"name": "Vera Visitor", "email": "vera@example.com", "message": MESSAGE, **fields}
@@ -246,8 +286,16 @@ def test_a_message_is_stored_then_mailed_once_to_every_recipient(mail_app, smtp)
     assert mail["Message-ID"] and mail["Date"]
     assert "Bcc" not in mail and "Cc" not in mail
     assert {key.lower() for key in mail.keys()} == {
-        "from", "to", "subject", "reply-to", "date", "message-id", "content-type", "content-transfer-encoding",
-        "mime-version"}
+        "from",
+        "to",
+        "subject",
+        "reply-to",
+        "date",
+        "message-id",
+        "content-type",
+        "content-transfer-encoding",
+        "mime-version",
+    }
     content = mail.get_content()
     assert body in content.replace("\r\n", "\n")
     assert "Zoë Visitor <zoe@example.com>" in content
@@ -295,8 +343,16 @@ def test_unusual_line_breaks_in_the_name_never_add_headers_or_recipients(mail_ap
 Q_WORD = "=?utf-8?q?a=0ABcc:_x@evil.example?="
 B_WORD = "=?utf-8?b?" + base64.b64encode(b"a\r\nBcc: x@evil.example").decode() + "?="
 ENCODED_WORD_ERROR = "Remove \u201c=?\u201d and \u201c?=\u201d from this field: mail programs read them as code."
-MAIL_HEADERS = {"from", "to", "subject", "date", "message-id", "content-type", "content-transfer-encoding",
-                "mime-version"}
+MAIL_HEADERS = {
+    "from",
+    "to",
+    "subject",
+    "date",
+    "message-id",
+    "content-type",
+    "content-transfer-encoding",
+    "mime-version",
+}
 
 
 def header_lines(envelope) -> list[str]:
@@ -316,12 +372,16 @@ def assert_only_our_headers(envelope, mail, expected: set[str]) -> None:
     assert "Bcc" not in mail and "Cc" not in mail
 
 
-@pytest.mark.parametrize(("fields", "field"), [
-    ({"name": Q_WORD}, "name"),
-    ({"name": B_WORD}, "name"),
-    ({"name": f"Vera {Q_WORD} Visitor"}, "name"),
-    ({"email": "=?utf-8?q?a=0A?=@example.com"}, "email"),
-], ids=["q-encoded-name", "b-encoded-name", "encoded-word-inside-name", "encoded-word-email"])
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"name": Q_WORD}, "name"),
+        ({"name": B_WORD}, "name"),
+        ({"name": f"Vera {Q_WORD} Visitor"}, "name"),
+        ({"email": "=?utf-8?q?a=0A?=@example.com"}, "email"),
+    ],
+    ids=["q-encoded-name", "b-encoded-name", "encoded-word-inside-name", "encoded-word-email"],
+)
 def test_an_encoded_word_in_a_one_line_field_is_a_form_error_with_the_text_kept(mail_app, smtp, fields, field):
     app = mail_app(CONTACT_RECIPIENT="owner@example.com")
     smtp.start()
@@ -335,10 +395,19 @@ def test_an_encoded_word_in_a_one_line_field_is_a_form_error_with_the_text_kept(
     assert messages_in(app) == [] and outbox_of(app) == [] and smtp.received == []
 
 
-@pytest.mark.parametrize("name", [
-    "Zoë Visitor", "山田 太郎", "Ølstykke Ærø Ünal", "Zoë " * 24 + "Zoë", "Vera " + "v" * 94,
-    "Vera = ? Visitor?=", "Wiki:Bcc: x@evil.example",
-], ids=["latin", "cjk", "nordic", "long-non-ascii", "long-ascii", "near-encoded-word", "colons"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Zoë Visitor",
+        "山田 太郎",
+        "Ølstykke Ærø Ünal",
+        "Zoë " * 24 + "Zoë",
+        "Vera " + "v" * 94,
+        "Vera = ? Visitor?=",
+        "Wiki:Bcc: x@evil.example",
+    ],
+    ids=["latin", "cjk", "nordic", "long-non-ascii", "long-ascii", "near-encoded-word", "colons"],
+)
 def test_a_name_reaches_the_subject_exactly_and_on_one_line(mail_app, smtp, name):
     app = mail_app(CONTACT_RECIPIENT="owner@example.com")
     smtp.start()
@@ -351,22 +420,27 @@ def test_a_name_reaches_the_subject_exactly_and_on_one_line(mail_app, smtp, name
     assert all(len(line) <= 998 for line in header_lines(envelope))
 
 
-@pytest.mark.parametrize(("subject", "shown"), [
-    (f"Contact form: message from {Q_WORD}", f"Contact form: message from {Q_WORD}"),  # shown as typed
-    (f"Contact form: message from {B_WORD}", f"Contact form: message from {B_WORD}"),
-    ("Contact form: message from a\r\nBcc: x@evil.example", "Contact form: message from a Bcc: x@evil.example"),
-    ("Contact form: message from a\u2028Bcc: x@evil.example", "Contact form: message from a Bcc: x@evil.example"),
-    ("Contact form: message from a\x85Bcc: x@evil.example", "Contact form: message from a Bcc: x@evil.example"),
-    ("Contact form: message from a\x0b\x1fBcc: x@evil.example", "Contact form: message from a Bcc: x@evil.example"),
-    ("Zoë " * 40 + Q_WORD, "Zoë " * 40 + Q_WORD),
-], ids=["q-encoded", "b-encoded", "crlf", "u2028", "nel", "vt-us", "long-folded"])
+@pytest.mark.parametrize(
+    ("subject", "shown"),
+    [
+        (f"Contact form: message from {Q_WORD}", f"Contact form: message from {Q_WORD}"),  # shown as typed
+        (f"Contact form: message from {B_WORD}", f"Contact form: message from {B_WORD}"),
+        ("Contact form: message from a\r\nBcc: x@evil.example", "Contact form: message from a Bcc: x@evil.example"),
+        ("Contact form: message from a\u2028Bcc: x@evil.example", "Contact form: message from a Bcc: x@evil.example"),
+        ("Contact form: message from a\x85Bcc: x@evil.example", "Contact form: message from a Bcc: x@evil.example"),
+        ("Contact form: message from a\x0b\x1fBcc: x@evil.example", "Contact form: message from a Bcc: x@evil.example"),
+        ("Zoë " * 40 + Q_WORD, "Zoë " * 40 + Q_WORD),
+    ],
+    ids=["q-encoded", "b-encoded", "crlf", "u2028", "nel", "vt-us", "long-folded"],
+)
 def test_no_subject_or_reply_to_stored_in_the_outbox_can_add_a_header(mail_app, smtp, subject, shown):
     """Mails are built safely whatever is in the row: rows queued by older code, or another caller."""
     app = mail_app()
     with app.app_context():
         for reply_to in (f"{Q_WORD}@example.com", "vera@example.com\r\nBcc: x@evil.example", "vera@example.com"):
-            db.session.add(OutboxMail(to_addresses="owner@example.com", subject=subject, body="Hello",
-                                      reply_to=reply_to))
+            db.session.add(
+                OutboxMail(to_addresses="owner@example.com", subject=subject, body="Hello", reply_to=reply_to)
+            )
         db.session.commit()
     smtp.start()
     assert "Sent 3," in send_queued(app).output
@@ -488,8 +562,8 @@ def test_after_max_attempts_the_mail_is_failed_flagged_and_retry_failed_delivers
     inbox = text(admin.get("/admin/messages"))
     assert "Mail failed" in inbox and "could not be delivered" in inbox
     dashboard = text(admin.get("/admin/"))
-    panel = dashboard[dashboard.index('id="panel-messages"'):]
-    assert "<strong>1</strong> mails failed" in panel[:panel.index("</section>")]
+    panel = dashboard[dashboard.index('id="panel-messages"') :]
+    assert "<strong>1</strong> mails failed" in panel[: panel.index("</section>")]
 
     smtp.start()
     assert "Sent 0, will retry 0, failed for good 0." in send_queued(app).output  # failed ones wait for the flag
@@ -514,11 +588,15 @@ def test_without_mail_server_the_message_is_stored_and_the_mail_stays_queued(mak
     assert outbox_of(app)[0]["status"] == "queued"
 
 
-@pytest.mark.parametrize(("settings", "message"), [
-    ({"MAIL_USE_TLS": True, "MAIL_USE_SSL": True}, "MAIL_USE_TLS and MAIL_USE_SSL can't both be on"),
-    ({"MAIL_PORT": 0}, "MAIL_PORT 0 is not a port number."),
-    ({"MAIL_USERNAME": "blog"}, "Set both MAIL_USERNAME and MAIL_PASSWORD, or neither."),
-], ids=["tls-and-ssl", "port-0", "username-alone"])
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"MAIL_USE_TLS": True, "MAIL_USE_SSL": True}, "MAIL_USE_TLS and MAIL_USE_SSL can't both be on"),
+        ({"MAIL_PORT": 0}, "MAIL_PORT 0 is not a port number."),
+        ({"MAIL_USERNAME": "blog"}, "Set both MAIL_USERNAME and MAIL_PASSWORD, or neither."),
+    ],
+    ids=["tls-and-ssl", "port-0", "username-alone"],
+)
 def test_a_configuration_error_fails_send_queued_but_never_the_visitor(mail_app, smtp, settings, message):
     app = mail_app(CONTACT_RECIPIENT="owner@example.com", **settings)
     smtp.start()
@@ -590,13 +668,18 @@ def test_a_missing_bad_or_forged_token_is_refused_with_the_text_kept(make_app):
     foreign_key = URLSafeSerializer("another-secret", salt="public-form-token")
     our_key = URLSafeSerializer("test-secret-key", salt="public-form-token")
     now = int(time.time()) - 10
-    for token in ["", "garbage", foreign_key.dumps({"f": "contact", "k": "contact", "t": now}),
-                  our_key.dumps({"f": "comment", "k": "contact", "t": now}),
-                  our_key.dumps({"f": "contact", "k": "1", "t": now}),
-                  our_key.dumps(["contact", "contact", now])]:
+    for token in [
+        "",
+        "garbage",
+        foreign_key.dumps({"f": "contact", "k": "contact", "t": now}),
+        our_key.dumps({"f": "comment", "k": "contact", "t": now}),
+        our_key.dumps({"f": "contact", "k": "1", "t": now}),
+        our_key.dumps(["contact", "contact", now]),
+    ]:
         assert_refused_and_kept(app, contact_post(client, token), 400, BAD_TOKEN)
-    assert_refused_and_kept(app, client.post("/contact", data={"email": "vera@example.com", "message": MESSAGE}),
-                            400, BAD_TOKEN)
+    assert_refused_and_kept(
+        app, client.post("/contact", data={"email": "vera@example.com", "message": MESSAGE}), 400, BAD_TOKEN
+    )
     good = our_key.dumps({"f": "contact", "k": "contact", "t": now})
     assert contact_post(client, good).headers["Location"] == "/contact/thanks"
 
@@ -659,8 +742,11 @@ def test_the_same_message_from_the_same_address_within_an_hour_is_refused(mail_a
     assert send(client, message=MESSAGE + " Again.").status_code == 302  # another message
     assert send(client, email="other@example.com").status_code == 302  # another visitor
     with app.app_context():  # the first one is now more than an hour old
-        db.session.execute(update(ContactMessage).where(ContactMessage.id == messages_in(app)[0]["id"])
-                           .values(created_at=aware_now() - timedelta(hours=1, minutes=1)))
+        db.session.execute(
+            update(ContactMessage)
+            .where(ContactMessage.id == messages_in(app)[0]["id"])
+            .values(created_at=aware_now() - timedelta(hours=1, minutes=1))
+        )
         db.session.commit()
     assert send(client).status_code == 302
     assert len(messages_in(app)) == 4 and len(smtp.received) == 4
@@ -703,12 +789,12 @@ def test_a_corrected_form_sent_again_at_once_is_accepted(make_app, monkeypatch):
     monkeypatch.setattr("blog.public_forms.now", lambda: clock["now"])
     token = token_of(client.get("/contact"))
     clock["now"] += 20  # the visitor types for a while, with a typo
-    typo = client.post("/contact", data={"token": token, "name": "Vera", "email": "vera@example",
-                                         "message": MESSAGE})
+    typo = client.post("/contact", data={"token": token, "name": "Vera", "email": "vera@example", "message": MESSAGE})
     assert typo.status_code == 200 and "email" in field_errors(typo)
     clock["now"] += 1  # fixes it and sends again at once
-    fixed = client.post("/contact", data={"token": token_of(typo), "name": "Vera", "email": "vera@example.com",
-                                          "message": MESSAGE})
+    fixed = client.post(
+        "/contact", data={"token": token_of(typo), "name": "Vera", "email": "vera@example.com", "message": MESSAGE}
+    )
     assert fixed.headers["Location"] == "/contact/thanks"
     assert [m["email"] for m in messages_in(app)] == ["vera@example.com"]
 
@@ -721,17 +807,23 @@ def test_the_inbox_is_for_admins_only(mail_app):
     assert send(app.test_client()).status_code == 302
     message_id = messages_in(app)[0]["id"]
     anonymous = app.test_client()
-    for method, url in [("get", "/admin/messages"), ("post", f"/admin/messages/{message_id}/read"),
-                        ("get", f"/admin/messages/{message_id}/delete"),
-                        ("post", f"/admin/messages/{message_id}/delete")]:
+    for method, url in [
+        ("get", "/admin/messages"),
+        ("post", f"/admin/messages/{message_id}/read"),
+        ("get", f"/admin/messages/{message_id}/delete"),
+        ("post", f"/admin/messages/{message_id}/delete"),
+    ]:
         response = getattr(anonymous, method)(url)
         assert response.status_code == 302 and response.headers["Location"].startswith("/login?next="), url
     author = admin_client(app, AUTHOR_EMAIL, role="author")
-    for method, url in [("get", "/admin/messages"), ("get", "/admin/messages?archived=1"),
-                        ("post", f"/admin/messages/{message_id}/read"),
-                        ("post", f"/admin/messages/{message_id}/archive"),
-                        ("get", f"/admin/messages/{message_id}/delete"),
-                        ("post", f"/admin/messages/{message_id}/delete")]:
+    for method, url in [
+        ("get", "/admin/messages"),
+        ("get", "/admin/messages?archived=1"),
+        ("post", f"/admin/messages/{message_id}/read"),
+        ("post", f"/admin/messages/{message_id}/archive"),
+        ("get", f"/admin/messages/{message_id}/delete"),
+        ("post", f"/admin/messages/{message_id}/delete"),
+    ]:
         assert getattr(author, method)(url).status_code == 403, url
     dashboard = text(author.get("/admin/"))
     assert 'id="panel-messages"' not in dashboard
@@ -753,7 +845,10 @@ def test_admin_reads_marks_archives_and_deletes_messages(mail_app, smtp):
     page = text(admin.get("/admin/messages"))
     items = inbox_items(page)
     assert [re.search(r"&lt;(.*?)&gt;", item).group(1) for item in items] == [
-        "cleo@example.com", "bob@example.com", "ann@example.com"]  # newest first
+        "cleo@example.com",
+        "bob@example.com",
+        "ann@example.com",
+    ]  # newest first
     assert unread_of(page) == 3
     newest = items[0]
     assert "<strong>Cleo Third</strong>" in newest and "Unread" in newest and "Mailed" in newest
@@ -762,8 +857,8 @@ def test_admin_reads_marks_archives_and_deletes_messages(mail_app, smtp):
     assert 'href="mailto:cleo@example.com?subject=Re%3A%20your%20message%20to%20Test%20Blog"' in newest
     assert "(no name)" in items[1]
     dashboard = text(admin.get("/admin/"))
-    panel = dashboard[dashboard.index('id="panel-messages"'):]
-    assert "<strong>3</strong> unread" in panel[:panel.index("</section>")]
+    panel = dashboard[dashboard.index('id="panel-messages"') :]
+    assert "<strong>3</strong> unread" in panel[: panel.index("</section>")]
 
     response = admin.post(f"/admin/messages/{ids[0]}/read")
     assert response.status_code == 302 and response.headers["Location"] == "/admin/messages"
@@ -812,8 +907,12 @@ def test_fifty_messages_while_smtp_is_down_are_all_kept_then_delivered_exactly_o
     app = mail_app(CONTACT_RECIPIENT="owner@example.com")
     visitor = app.test_client()
     for i in range(50):
-        response = send(visitor, name=f"Visitor {i:02d}", email=f"visitor{i:02d}@example.com",
-                        message=f"Message number {i:02d} for the owner.")
+        response = send(
+            visitor,
+            name=f"Visitor {i:02d}",
+            email=f"visitor{i:02d}@example.com",
+            message=f"Message number {i:02d} for the owner.",
+        )
         assert response.status_code == 302 and response.headers["Location"] == "/contact/thanks", i
 
     assert len(messages_in(app)) == 50
@@ -841,10 +940,14 @@ def test_fifty_messages_while_smtp_is_down_are_all_kept_then_delivered_exactly_o
 # --- addresses and recipients ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("address", "usable"), [
-    ("zoë@example.com", {"zoë@example.com"}),
-    ("vera@bücher.example", {"vera@bücher.example", "vera@xn--bcher-kva.example"}),
-], ids=["non-ascii-local-part", "idn-domain"])
+@pytest.mark.parametrize(
+    ("address", "usable"),
+    [
+        ("zoë@example.com", {"zoë@example.com"}),
+        ("vera@bücher.example", {"vera@bücher.example", "vera@xn--bcher-kva.example"}),
+    ],
+    ids=["non-ascii-local-part", "idn-domain"],
+)
 def test_an_international_address_gets_a_reply_to_that_works_or_a_form_error(mail_app, smtp, address, usable):
     app = mail_app(CONTACT_RECIPIENT="owner@example.com")
     smtp.start()
@@ -874,8 +977,11 @@ def test_the_mails_inbox_link_is_on_site_url_whatever_host_the_visitor_used(mail
     client = app.test_client()
     host = {"Host": "127.0.0.1:8000"}  # trusted (a health check's host), but not the site's address
     page = client.get("/contact", headers=host)
-    response = client.post("/contact", headers=host, data={"token": token_of(page), "name": "Vera Visitor",
-                                                           "email": "vera@example.com", "message": MESSAGE})
+    response = client.post(
+        "/contact",
+        headers=host,
+        data={"token": token_of(page), "name": "Vera Visitor", "email": "vera@example.com", "message": MESSAGE},
+    )
     assert response.headers["Location"] == "/contact/thanks"
     content = smtp.messages[0].get_content()
     assert re.findall(r"https?://\S+", content) == ["https://blog.example.com/admin/messages"]

@@ -72,14 +72,35 @@ def gunicorn(tmp_path):
     database = f"sqlite:///{tmp_path}/blog.sqlite3"
     migrate_database(database)
     port = free_port()
-    env = {**os.environ, "SECRET_KEY": "slow-client-test-" * 3, "DATABASE_URL": database, "TRUSTED_PROXIES": "1",
-           "SITE_TAGLINE": HOME_PAGE_TEXT, "HOME": str(tmp_path)}
+    env = {
+        **os.environ,
+        "SECRET_KEY": "slow-client-test-" * 3,
+        "DATABASE_URL": database,
+        "TRUSTED_PROXIES": "1",
+        "SITE_TAGLINE": HOME_PAGE_TEXT,
+        "HOME": str(tmp_path),
+    }
     env.pop("SITE_URL", None)
     env.pop("TRUSTED_HOSTS", None)
     log = open(tmp_path / "gunicorn.log", "wb")  # closed below, after the server
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(DEPLOY / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
-         "--workers", str(WORKERS), "wsgi:app"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(DEPLOY / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(WORKERS),
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_until_listening(port, process, "gunicorn")
         yield port
@@ -95,8 +116,9 @@ def nginx(tmp_path, gunicorn):
     prefix = tmp_path / "nginx"
     prefix.mkdir()
     port = free_port()
-    temp_paths = "\n".join(f"    {kind}_temp_path {prefix}/{kind};" for kind in
-                           ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    temp_paths = "\n".join(
+        f"    {kind}_temp_path {prefix}/{kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     user = "user root;\n" if os.geteuid() == 0 else ""  # workers must write the prefix under pytest's tmp
     conf = prefix / "nginx.conf"
     conf.write_text(f"""{user}worker_processes 1;
@@ -116,8 +138,9 @@ http {{
     }}
 }}
 """)
-    process = subprocess.Popen([NGINX, "-p", str(prefix), "-c", str(conf)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [NGINX, "-p", str(prefix), "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         wait_until_listening(port, process, "nginx")
         yield port
@@ -132,8 +155,10 @@ class SlowPosts:
         self.sockets = []
         for _ in range(count):
             sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-            sock.sendall(b"POST /contact HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                         b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\nm")
+            sock.sendall(
+                b"POST /contact HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\nm"
+            )
             self.sockets.append(sock)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._trickle, daemon=True)
@@ -228,17 +253,39 @@ def test_the_shipped_nginx_conf_is_valid(tmp_path):
     require(NGINX, "nginx")
     require("openssl", "openssl")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
-                    str(cert), "-days", "1", "-subj", "/CN=blog.example.com"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=blog.example.com",
+        ],
+        check=True,
+        capture_output=True,
+    )
     shipped = (DEPLOY / "nginx.conf").read_text()
     assert "include /srv/blog/deploy/nginx-blog-proxy.conf;" in shipped
     site = tmp_path / "site.conf"
-    site.write_text(shipped.replace("/srv/blog/deploy/nginx-blog-proxy.conf", str(shipped_proxy_conf(tmp_path)))
-                    .replace("/etc/letsencrypt/live/blog.example.com/fullchain.pem", str(cert))
-                    .replace("/etc/letsencrypt/live/blog.example.com/privkey.pem", str(key)))
+    site.write_text(
+        shipped.replace("/srv/blog/deploy/nginx-blog-proxy.conf", str(shipped_proxy_conf(tmp_path)))
+        .replace("/etc/letsencrypt/live/blog.example.com/fullchain.pem", str(cert))
+        .replace("/etc/letsencrypt/live/blog.example.com/privkey.pem", str(key))
+    )
     main = tmp_path / "main.conf"
-    main.write_text(f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
-                    f"http {{ include /etc/nginx/mime.types; access_log off; include {site}; }}\n")
+    main.write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{ include /etc/nginx/mime.types; access_log off; include {site}; }}\n"
+    )
     result = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(main)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "Strict-Transport-Security" in shipped and "gzip on;" in (DEPLOY / "nginx-blog-proxy.conf").read_text()

@@ -15,8 +15,14 @@ from .helpers import csrf_token_of, full_size_name, log_in, noise, picture, save
 
 ALT = "A red square on a blue field"
 BODY = "Morning at the harbour.\r\n\r\nThe boats came in early."
-TYPED = {"title": "Harbour Morning", "body": BODY, "excerpt": "Boats & light", "tags": "Travel, Sea",
-         "slug": "harbour-morning", "publish_at": "2031-05-04T09:30"}
+TYPED = {
+    "title": "Harbour Morning",
+    "body": BODY,
+    "excerpt": "Boats & light",
+    "tags": "Travel, Sea",
+    "slug": "harbour-morning",
+    "publish_at": "2031-05-04T09:30",
+}
 
 
 @pytest.fixture
@@ -37,8 +43,9 @@ def author(editor_app):
     return client
 
 
-def upload_in_editor(client, data: bytes | None, url="/admin/posts/new", alt=ALT, filename="boats.jpg",
-                     decorative=False, **fields):
+def upload_in_editor(
+    client, data: bytes | None, url="/admin/posts/new", alt=ALT, filename="boats.jpg", decorative=False, **fields
+):
     # The browser sends the fields in the page's order: the text first, the picture last.
     form = {**TYPED, **fields, "upload": "Upload image", "image_alt": alt}
     if decorative:
@@ -59,8 +66,10 @@ def field_value(response, name: str) -> str:
 
 def counts(app) -> dict:
     with app.app_context():
-        return {"posts": db.session.scalar(select(func.count(Post.id))),
-                "media": db.session.scalar(select(func.count(Media.id)))}
+        return {
+            "posts": db.session.scalar(select(func.count(Post.id))),
+            "media": db.session.scalar(select(func.count(Media.id))),
+        }
 
 
 def test_upload_image_keeps_every_typed_field_and_adds_the_markdown_at_the_end_of_the_body(editor_app, author):
@@ -76,21 +85,24 @@ def test_upload_image_keeps_every_typed_field_and_adds_the_markdown_at_the_end_o
     assert counts(editor_app) == {"posts": 0, "media": 1}  # in the library; the post is not saved
 
     # Publishing that text shows the picture to readers in every size.
-    published = author.post("/admin/posts/new", data={
-        "title": TYPED["title"], "body": field_value(response, "body"), "publish": "Publish"})
+    published = author.post(
+        "/admin/posts/new", data={"title": TYPED["title"], "body": field_value(response, "body"), "publish": "Publish"}
+    )
     saved_id(published)
     article = text(author.get("/posts/harbour-morning"))
     assert f'alt="{ALT}"' in article and "srcset=" in article and "480w" in article
 
 
 def test_upload_into_a_saved_post_leaves_the_post_unchanged_until_it_is_saved(editor_app, author):
-    post_id = saved_id(author.post("/admin/posts/new", data={"title": "Boats", "body": "Old body.",
-                                                             "save_draft": "Save draft"}))
-    response = upload_in_editor(author, picture("PNG"), url=f"/admin/posts/{post_id}/edit", filename="boats.png",
-                                body="New body, not saved.")
+    post_id = saved_id(
+        author.post("/admin/posts/new", data={"title": "Boats", "body": "Old body.", "save_draft": "Save draft"})
+    )
+    response = upload_in_editor(
+        author, picture("PNG"), url=f"/admin/posts/{post_id}/edit", filename="boats.png", body="New body, not saved."
+    )
     assert field_value(response, "body").startswith("New body, not saved.\n\n![")
     assert stored_post(editor_app, post_id)["body"] == "Old body."
-    assert 'data-unsaved' in text(response)  # the autosave keeps a copy of the unsaved text
+    assert "data-unsaved" in text(response)  # the autosave keeps a copy of the unsaved text
 
 
 def test_a_decorative_image_gets_empty_alt_text(editor_app, author):
@@ -98,13 +110,20 @@ def test_a_decorative_image_gets_empty_alt_text(editor_app, author):
     assert field_value(response, "body").endswith(f"![](/media/{full_size_name(editor_app)})\n")
 
 
-@pytest.mark.parametrize("data, alt, message", [
-    (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', ALT,
-     "This is not a picture we accept: upload a JPEG, PNG, WebP or GIF image"),
-    (b"", ALT, "The file is empty."),
-    (None, ALT, "Choose a picture to upload."),
-    (picture(), "", "Describe the picture, or mark it as decorative."),
-], ids=["svg", "empty", "no file", "no alt text"])
+@pytest.mark.parametrize(
+    "data, alt, message",
+    [
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            ALT,
+            "This is not a picture we accept: upload a JPEG, PNG, WebP or GIF image",
+        ),
+        (b"", ALT, "The file is empty."),
+        (None, ALT, "Choose a picture to upload."),
+        (picture(), "", "Describe the picture, or mark it as decorative."),
+    ],
+    ids=["svg", "empty", "no file", "no alt text"],
+)
 def test_a_refused_upload_keeps_the_text_and_says_why(editor_app, author, data, alt, message):
     response = upload_in_editor(author, data, alt=alt, filename="drawing.jpg")
     assert response.status_code == 400
@@ -147,8 +166,11 @@ def test_text_over_the_site_limit_is_still_refused_when_the_editor_posts_multipa
     Content(app).author()
     client = app.test_client()
     log_in(client)
-    response = client.post("/admin/posts/new", data={"title": "Too Long", "body": "x" * 5000, "publish": "Publish"},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/admin/posts/new",
+        data={"title": "Too Long", "body": "x" * 5000, "publish": "Publish"},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 413 and "That was too large" in text(response)
     assert counts(app)["posts"] == 0
 
@@ -171,11 +193,14 @@ def test_the_editor_accepts_a_picture_over_the_site_limit_with_csrf_on(make_app,
 
 # --- the live preview ---------------------------------------------------------------------------------------
 
+
 def test_the_live_preview_is_the_sanitised_html_readers_get(editor_app, author):
     upload_in_editor(author, picture())
     name = full_size_name(editor_app)
-    body = (f"## Boats\n\n**early** <script>alert(1)</script> [x](javascript:alert(1))\n\n"
-            f"<img src=x onerror=alert(1)>\n\n![{ALT}](/media/{name})")
+    body = (
+        f"## Boats\n\n**early** <script>alert(1)</script> [x](javascript:alert(1))\n\n"
+        f"<img src=x onerror=alert(1)>\n\n![{ALT}](/media/{name})"
+    )
     response = author.post("/admin/posts/preview", data={"body": body})
     assert response.status_code == 200
     rendered = response.get_json()["html"]

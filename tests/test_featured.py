@@ -1,6 +1,5 @@
 """Featured images: chosen in the editor, shown on the article and cards, and in link previews."""
 
-
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -23,6 +22,7 @@ def author(media_author):
     """A logged-in author's client on the media app."""
     return media_author
 
+
 SITE = "https://blog.example.com"
 
 
@@ -33,8 +33,11 @@ def media_id_named(app, filename: str) -> int:
 
 def variant_name(app, media_id: int, width: int, fmt: str = "JPEG") -> str:
     with app.app_context():
-        return db.session.scalar(select(MediaVariant.name).where(
-            MediaVariant.media_id == media_id, MediaVariant.width == width, MediaVariant.format == fmt))
+        return db.session.scalar(
+            select(MediaVariant.name).where(
+                MediaVariant.media_id == media_id, MediaVariant.width == width, MediaVariant.format == fmt
+            )
+        )
 
 
 def meta(page: str, prop: str) -> str | None:
@@ -54,8 +57,7 @@ def featured_picture(page: str) -> str | None:
 def publish_with_picture(author, app, title="Harbour Walk", body="Gulls over the harbour.", **fields) -> int:
     upload(author, picture(size=(2000, 1125)), filename="harbour.jpg")
     media_id = media_id_named(app, "harbour.jpg")
-    return saved_id(write(author, title=title, body=body, button="publish",
-                          featured_media=str(media_id), **fields))
+    return saved_id(write(author, title=title, body=body, button="publish", featured_media=str(media_id), **fields))
 
 
 def test_the_editor_sets_and_clears_the_featured_image(media_app, author):
@@ -67,13 +69,23 @@ def test_the_editor_sets_and_clears_the_featured_image(media_app, author):
     assert '<label for="featured_alt">Featured image alt text</label>' in editor
     assert 'href="/admin/media">Upload pictures in the media library' in editor
 
-    post_id = saved_id(write(author, title="Harbour Walk", button="publish", featured_media=str(media_id),
-                             featured_alt="Gulls over a grey harbour <at dawn>"))
+    post_id = saved_id(
+        write(
+            author,
+            title="Harbour Walk",
+            button="publish",
+            featured_media=str(media_id),
+            featured_alt="Gulls over a grey harbour <at dawn>",
+        )
+    )
     shown = featured_picture(text(author.get("/posts/harbour-walk")))
     assert shown is not None
     assert f'src="/media/{variant_name(media_app, media_id, 2000)}"' in shown
-    assert re.search(r'srcset="/media/\w+-480\.jpg 480w, /media/\w+-960\.jpg 960w, /media/\w+-1600\.jpg 1600w, '
-                     r'/media/\w+-2000\.jpg 2000w"', shown)
+    assert re.search(
+        r'srcset="/media/\w+-480\.jpg 480w, /media/\w+-960\.jpg 960w, /media/\w+-1600\.jpg 1600w, '
+        r'/media/\w+-2000\.jpg 2000w"',
+        shown,
+    )
     assert '<source type="image/webp" srcset="/media/' in shown and 'sizes="(max-width: 45rem) 100vw, 42rem"' in shown
     assert 'width="2000" height="1125"' in shown and 'fetchpriority="high"' in shown and "loading=" not in shown
     assert 'alt="Gulls over a grey harbour &lt;at dawn&gt;"' in shown
@@ -142,8 +154,14 @@ def test_link_previews_use_the_featured_image_with_absolute_urls_and_sizes(site_
     client = logged_in(site_app)
     upload(client, picture(size=(2000, 1125)), filename="harbour.jpg")
     media_id = media_id_named(site_app, "harbour.jpg")
-    write(client, title="Harbour Walk", button="publish", featured_media=str(media_id),
-          featured_alt="Gulls over a grey harbour", tags="Coast")
+    write(
+        client,
+        title="Harbour Walk",
+        button="publish",
+        featured_media=str(media_id),
+        featured_alt="Gulls over a grey harbour",
+        tags="Coast",
+    )
     page = text(site_app.test_client().get("/posts/harbour-walk"))
     expected = f"{SITE}/media/{variant_name(site_app, media_id, 1600)}"
     assert meta(page, "og:image") == expected
@@ -158,15 +176,23 @@ def test_without_a_featured_image_the_first_body_picture_is_shared(site_app):
     client = logged_in(site_app)
     upload(client, picture(size=(1000, 500)), filename="first.jpg")
     first = variant_name(site_app, media_id_named(site_app, "first.jpg"), 1000)
-    write(client, title="Body Pictures", button="publish",
-          body=f"Words.\n\n![A red square]({f'/media/{first}'})\n\n![Elsewhere](https://example.com/pic.jpg)")
+    write(
+        client,
+        title="Body Pictures",
+        button="publish",
+        body=f"Words.\n\n![A red square]({f'/media/{first}'})\n\n![Elsewhere](https://example.com/pic.jpg)",
+    )
     page = text(site_app.test_client().get("/posts/body-pictures"))
     assert featured_picture(page) is None
     assert meta(page, "og:image") == f"{SITE}/media/{first}"
     assert (meta(page, "og:image:width"), meta(page, "og:image:height")) == ("1000", "500")
     assert meta(page, "og:image:alt") == "A red square" and meta(page, "twitter:card") == "summary_large_image"
-    assert linked_data(page)["image"] == {"@type": "ImageObject", "url": f"{SITE}/media/{first}",
-                                          "width": 1000, "height": 500}
+    assert linked_data(page)["image"] == {
+        "@type": "ImageObject",
+        "url": f"{SITE}/media/{first}",
+        "width": 1000,
+        "height": 500,
+    }
 
     write(client, title="Elsewhere", button="publish", body="![A lighthouse](https://example.com/pic.jpg)")
     page = text(site_app.test_client().get("/posts/elsewhere"))
@@ -194,9 +220,15 @@ def test_listings_run_the_same_queries_with_3_and_20_featured_posts(make_app, me
     for first, total in ((0, 3), (3, 20)):
         with app.app_context():
             for i in range(first, total):
-                post = Post(title=f"Harbour {i}", slug=f"harbour-{i}", excerpt="Gulls.", is_draft=False,
-                            published_at=start + timedelta(hours=i), author_id=1,
-                            featured_media_id=media_ids[i % len(media_ids)])
+                post = Post(
+                    title=f"Harbour {i}",
+                    slug=f"harbour-{i}",
+                    excerpt="Gulls.",
+                    is_draft=False,
+                    published_at=start + timedelta(hours=i),
+                    author_id=1,
+                    featured_media_id=media_ids[i % len(media_ids)],
+                )
                 post.set_body(f"Gulls over the harbour, part {i}.")
                 with db.session.no_autoflush:
                     post.tags = [tag_named("Coast")]
@@ -222,16 +254,20 @@ def test_seed_demo_gives_each_article_a_featured_picture_once(make_app, media_ro
             assert (media.width, media.height) == (1600, 900) and media.alt_text == item["picture"]["alt"]
             assert sorted({v.width for v in media.variants}) == [480, 960, 1600]
             assert {v.format for v in media.variants} == {"JPEG", "WEBP"}
-        counts = (db.session.scalar(select(func.count(Media.id))),
-                  db.session.scalar(select(func.count(MediaVariant.id))))
+        counts = (
+            db.session.scalar(select(func.count(Media.id))),
+            db.session.scalar(select(func.count(MediaVariant.id))),
+        )
     assert counts == (5, 30)
     if storage == "filesystem":
         assert len(list(media_root.iterdir())) == 30
     second = runner.invoke(args=["seed-demo"])
     assert "0 article(s) added, 5 already there; 0 featured picture(s) added" in second.output
     with app.app_context():
-        assert (db.session.scalar(select(func.count(Media.id))),
-                db.session.scalar(select(func.count(MediaVariant.id)))) == counts
+        assert (
+            db.session.scalar(select(func.count(Media.id))),
+            db.session.scalar(select(func.count(MediaVariant.id))),
+        ) == counts
     home = text(app.test_client().get("/"))
     assert home.count('class="post-summary-image"') == 5
     article = text(app.test_client().get(f"/posts/{DEMO_POSTS[0]['slug']}"))
@@ -275,25 +311,40 @@ def test_the_featured_image_migration_keeps_every_post(empty_database):
     engine = sa.create_engine(empty_database)
     now = "2026-11-01 10:00:00+00:00"
     with engine.begin() as conn:
-        conn.execute(sa.text(
-            "INSERT INTO users (id, email, name, password_hash, role, active, created_at) "
-            "VALUES (1, 'ada@example.com', 'Ada', 'x', 'author', true, :now)"), {"now": now})
+        conn.execute(
+            sa.text(
+                "INSERT INTO users (id, email, name, password_hash, role, active, created_at) "
+                "VALUES (1, 'ada@example.com', 'Ada', 'x', 'author', true, :now)"
+            ),
+            {"now": now},
+        )
         for n in range(1, 4):
-            conn.execute(sa.text(
-                "INSERT INTO posts (id, title, slug, body, body_html, excerpt, reading_minutes, is_draft, "
-                "published_at, created_at, updated_at, author_id, comments_open) VALUES (:id, :title, :slug, "
-                "'Words.', '<p>Words.</p>', 'Words', 1, false, :now, :now, :now, 1, true)"),
-                {"id": n * 2, "title": f"Kept {n}", "slug": f"kept-{n}", "now": now})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO posts (id, title, slug, body, body_html, excerpt, reading_minutes, is_draft, "
+                    "published_at, created_at, updated_at, author_id, comments_open) VALUES (:id, :title, :slug, "
+                    "'Words.', '<p>Words.</p>', 'Words', 1, false, :now, :now, :now, 1, true)"
+                ),
+                {"id": n * 2, "title": f"Kept {n}", "slug": f"kept-{n}", "now": now},
+            )
         conn.execute(sa.text("INSERT INTO tags (id, name, slug) VALUES (1, 'Coast', 'coast')"))
         conn.execute(sa.text("INSERT INTO post_tags (post_id, tag_id) VALUES (2, 1), (4, 1)"))
-        conn.execute(sa.text(
-            "INSERT INTO comments (id, post_id, depth, name, email, body, body_html, status, created_at, updated_at)"
-            " VALUES (1, 2, 1, 'Vera', 'vera@example.com', 'Nice', '<p>Nice</p>', 'approved', :now, :now)"),
-            {"now": now})
-        conn.execute(sa.text(
-            "INSERT INTO media (id, content_hash, original_filename, format, mime_type, width, height, byte_size, "
-            "alt_text, decorative, uploader_id, created_at) VALUES (1, 'h', 'a.jpg', 'JPEG', 'image/jpeg', 10, 10, "
-            "99, 'A', false, 1, :now)"), {"now": now})
+        conn.execute(
+            sa.text(
+                "INSERT INTO comments (id, post_id, depth, name, email, body, body_html, status, created_at, "
+                "updated_at)"
+                " VALUES (1, 2, 1, 'Vera', 'vera@example.com', 'Nice', '<p>Nice</p>', 'approved', :now, :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO media (id, content_hash, original_filename, format, mime_type, width, height, byte_size, "
+                "alt_text, decorative, uploader_id, created_at) VALUES (1, 'h', 'a.jpg', 'JPEG', 'image/jpeg', 10, 10, "
+                "99, 'A', false, 1, :now)"
+            ),
+            {"now": now},
+        )
     columns = "id, title, slug, body, body_html, excerpt, is_draft, author_id"
 
     def posts(conn):
@@ -312,8 +363,9 @@ def test_the_featured_image_migration_keeps_every_post(empty_database):
         if conn.dialect.name == "sqlite":
             assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
             # AUTOINCREMENT kept: a new post never gets the id of a deleted one.
-            assert "AUTOINCREMENT" in conn.exec_driver_sql(
-                "SELECT sql FROM sqlite_master WHERE name = 'posts'").scalar()
+            assert (
+                "AUTOINCREMENT" in conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'posts'").scalar()
+            )
     with engine.begin() as conn:
         if conn.dialect.name == "sqlite":
             conn.execute(sa.text("PRAGMA foreign_keys=ON"))

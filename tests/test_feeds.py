@@ -53,8 +53,16 @@ def test_comment_feed_lists_approved_comments(app, client, content):
     post_id = content.post("Talked About")
     with app.app_context():
         for name, status in (("Ann", "approved"), ("Spammer", "spam"), ("Waiting", "pending")):
-            db.session.add(Comment(post_id=post_id, name=name, email=f"{name}@example.com", body="hi <b>",
-                                   body_html="<p>hi &lt;b&gt;</p>", status=status))
+            db.session.add(
+                Comment(
+                    post_id=post_id,
+                    name=name,
+                    email=f"{name}@example.com",
+                    body="hi <b>",
+                    body_html="<p>hi &lt;b&gt;</p>",
+                    status=status,
+                )
+            )
         db.session.commit()
     feed = ET.fromstring(client.get("/posts/talked-about/comments.atom").data)
     entries = feed.findall(f"{ATOM}entry")
@@ -100,12 +108,14 @@ def test_every_page_has_title_description_canonical_and_social_tags(client, cont
         assert re.search(r'<link rel="canonical" href="http://localhost/[^"]*">', page), url
         for key in ("og:title", "og:description", "og:url", "og:type", "og:site_name", "twitter:card"):
             assert meta(page, key), (url, key)
-        feed_link = '<link rel="alternate" type="application/atom+xml" title="Test Blog" href="http://localhost/feed.atom">'
+        feed_link = (
+            '<link rel="alternate" type="application/atom+xml" title="Test Blog" href="http://localhost/feed.atom">'
+        )
         assert feed_link in page, url
 
 
 def test_article_meta_uses_the_excerpt_and_carries_json_ld(client, content):
-    content.post("Deep Dive", excerpt="An excerpt with \"quotes\" & <tags>.", tags=["Dive"])
+    content.post("Deep Dive", excerpt='An excerpt with "quotes" & <tags>.', tags=["Dive"])
     page = client.get("/posts/deep-dive?utm_source=newsletter").get_data(as_text=True)
     assert meta(page, "description") == "An excerpt with &#34;quotes&#34; &amp; &lt;tags&gt;."
     assert meta(page, "og:type") == "article"

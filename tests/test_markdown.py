@@ -23,13 +23,21 @@ def test_headings_sit_below_the_page_title():
 
 def test_emphasis_lists_quotes_and_code():
     html = render_markdown("*em* **strong**\n\n1. a\n2. b\n\n> q\n\n    code block")
-    fragments = ("<em>em</em>", "<strong>strong</strong>", "<ol>", "<li>a</li>", "<blockquote>",
-                 "<pre><code>code block")
+    fragments = (
+        "<em>em</em>",
+        "<strong>strong</strong>",
+        "<ol>",
+        "<li>a</li>",
+        "<blockquote>",
+        "<pre><code>code block",
+    )
     for fragment in fragments:
         assert fragment in html
 
 
 def test_images_outside_an_app_render_plain_and_comments_never_show_them():
-    assert render_markdown("![a](/media/0123456789abcdef0123-480.webp)") == \
-        '<p><img src="/media/0123456789abcdef0123-480.webp" alt="a"></p>\n'
+    assert (
+        render_markdown("![a](/media/0123456789abcdef0123-480.webp)")
+        == '<p><img src="/media/0123456789abcdef0123-480.webp" alt="a"></p>\n'
+    )
     assert "<img" not in render_comment("![a](https://example.com/a.png) ![b](/media/0123456789abcdef0123-480.webp)")

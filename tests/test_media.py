@@ -46,13 +46,18 @@ def served_images(client, app):
         yield name, response, Image.open(io.BytesIO(response.data))
 
 
-FORMATS = {"JPEG": ("photo.jpg", "image/jpeg"), "PNG": ("diagram.png", "image/png"),
-           "WEBP": ("photo.webp", "image/webp"), "GIF": ("anim.gif", "image/gif")}
+FORMATS = {
+    "JPEG": ("photo.jpg", "image/jpeg"),
+    "PNG": ("diagram.png", "image/png"),
+    "WEBP": ("photo.webp", "image/webp"),
+    "GIF": ("anim.gif", "image/gif"),
+}
 
 
 @pytest.mark.parametrize("fmt", list(FORMATS))
 def test_each_accepted_format_is_stored_in_every_width_in_webp_and_its_own_format(
-        media_app, author, media_root, storage, fmt):
+    media_app, author, media_root, storage, fmt
+):
     filename, mime = FORMATS[fmt]
     response = upload(author, picture(fmt, size=(2000, 1000)), filename=filename)
     assert response.headers["Location"] == "/admin/media"
@@ -86,11 +91,17 @@ def test_a_small_picture_is_stored_at_its_own_size_only(media_app, author):
 
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG that claims a huge size in a few bytes: a decompression bomb's header."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     pixels = zlib.compress(b"\x00" * (1 + width // 8) * 64)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
-            + chunk(b"IDAT", pixels) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
+        + chunk(b"IDAT", pixels)
+        + chunk(b"IEND", b"")
+    )
 
 
 def bomb_png() -> bytes:
@@ -102,8 +113,11 @@ def bomb_png() -> bytes:
 
 NOT_A_PICTURE = "This is not a picture we accept: upload a JPEG, PNG, WebP or GIF image"
 REFUSED = {
-    "svg with script": ("drawing.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script>'
-                                       b'<rect width="10" height="10"/></svg>', NOT_A_PICTURE),
+    "svg with script": (
+        "drawing.svg",
+        b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script><rect width="10" height="10"/></svg>',
+        NOT_A_PICTURE,
+    ),
     "php named .jpg": ("photo.jpg", b"<?php system($_GET['cmd']); ?>\n", NOT_A_PICTURE),
     "bmp": ("old.bmp", None, NOT_A_PICTURE),
     "decompression bomb": ("bomb.png", None, "The picture has too many pixels"),
@@ -162,12 +176,16 @@ def test_the_upload_alone_accepts_bodies_over_the_site_limit_with_csrf_on(make_a
     client.post("/login", data={"email": "ada@example.com", "password": "correct horse", "csrf_token": token})
     big = noise((700, 700))
     assert len(big) > app.config["MAX_CONTENT_LENGTH"]
-    refused = client.post("/admin/media", data={"image": (io.BytesIO(big), "big.png"), "alt": ALT},
-                          content_type="multipart/form-data")
+    refused = client.post(
+        "/admin/media", data={"image": (io.BytesIO(big), "big.png"), "alt": ALT}, content_type="multipart/form-data"
+    )
     assert refused.status_code == 400 and stored(app, media_root)["media"] == 0  # no token, nothing stored
     token = csrf_token_of(client.get("/admin/media"))
-    response = client.post("/admin/media", data={"image": (io.BytesIO(big), "big.png"), "alt": ALT,
-                                                  "csrf_token": token}, content_type="multipart/form-data")
+    response = client.post(
+        "/admin/media",
+        data={"image": (io.BytesIO(big), "big.png"), "alt": ALT, "csrf_token": token},
+        content_type="multipart/form-data",
+    )
     assert response.headers["Location"] == "/admin/media"
     assert stored(app, media_root)["media"] == 1
     # Other routes keep the site-wide limit.
@@ -200,8 +218,10 @@ def test_exif_and_gps_are_gone_from_every_version_after_turning_the_photo_uprigh
     for name, response, image in served:
         assert (image.width, image.height) in {(480, 720), (800, 1200)}, name  # upright: taller than wide
         # Turned the right way: the red half (the left) is now at the top.
-        top, bottom = image.convert("RGB").getpixel((image.width // 2, 5)), \
-            image.convert("RGB").getpixel((image.width // 2, image.height - 5))
+        top, bottom = (
+            image.convert("RGB").getpixel((image.width // 2, 5)),
+            image.convert("RGB").getpixel((image.width // 2, image.height - 5)),
+        )
         assert top[0] > 200 and bottom[2] > 200, name
         assert not image.getexif() and "exif" not in image.info and "comment" not in image.info, name
         for marker in (b"PhoneMaker", b"secret comment", b"Exif\x00\x00", b"GPS"):
@@ -219,10 +239,22 @@ def test_png_text_chunks_are_gone(media_app, author):
 
 
 TRAVERSAL = [
-    "/media/", "/media", "/media/..", "/media/../blog.sqlite3", "/media/..%2Fblog.sqlite3",
-    "/media/%2e%2e%2f%2e%2e%2fetc%2fpasswd", "/media//etc/passwd", "/media/%2Fetc%2Fpasswd",
-    "/media/..%5c..%5cwindows", "/media/secret.txt", "/media/.upload-abc", "/media/NAME/x", "/media/NAME%2F",
-    "/media/NAME.", "/media/" + "a" * 20 + "-480.webp", "/media/%00NAME",
+    "/media/",
+    "/media",
+    "/media/..",
+    "/media/../blog.sqlite3",
+    "/media/..%2Fblog.sqlite3",
+    "/media/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "/media//etc/passwd",
+    "/media/%2Fetc%2Fpasswd",
+    "/media/..%5c..%5cwindows",
+    "/media/secret.txt",
+    "/media/.upload-abc",
+    "/media/NAME/x",
+    "/media/NAME%2F",
+    "/media/NAME.",
+    "/media/" + "a" * 20 + "-480.webp",
+    "/media/%00NAME",
 ]
 
 
@@ -317,8 +349,7 @@ def test_the_same_file_uploaded_twice_is_one_entry(media_app, author, media_root
 
 
 def test_json_upload_for_the_editor(media_app, author, media_root):
-    response = upload(author, picture(size=(1000, 500)), alt="A [red] square",
-                      headers={"Accept": "application/json"})
+    response = upload(author, picture(size=(1000, 500)), alt="A [red] square", headers={"Accept": "application/json"})
     body = response.get_json()
     assert response.status_code == 200
     assert body["url"] == f"/media/{full_size_name(media_app)}" and body["url"].endswith("-1000.jpg")
@@ -335,15 +366,20 @@ def test_our_pictures_render_responsive_and_others_stay_plain(media_app, author)
     upload(author, picture("PNG", size=(800, 600)), filename="second.png")
     with media_app.app_context():
         second = db.session.scalar(select(MediaVariant.name).where(MediaVariant.format == "PNG"))
-    body = (f"![{ALT}](/media/{first})\n\n![Second <b>one</b>](/media/{second})\n\n"
-            "![Elsewhere](https://example.com/pic.jpg)")
+    body = (
+        f"![{ALT}](/media/{first})\n\n![Second <b>one</b>](/media/{second})\n\n"
+        "![Elsewhere](https://example.com/pic.jpg)"
+    )
     Content(media_app).post("Pictures", body=body, author_id=1)
     page = text(author.get("/posts/pictures"))
     pictures = re.findall(r"<picture>.*?</picture>", page)
     assert len(pictures) == 2
     one, two = pictures
-    assert re.search(r'<source type="image/webp" srcset="/media/\w+-480\.webp 480w, /media/\w+-960\.webp 960w, '
-                     r'/media/\w+-1600\.webp 1600w, /media/\w+-2000\.webp 2000w" sizes="[^"]+">', one)
+    assert re.search(
+        r'<source type="image/webp" srcset="/media/\w+-480\.webp 480w, /media/\w+-960\.webp 960w, '
+        r'/media/\w+-1600\.webp 1600w, /media/\w+-2000\.webp 2000w" sizes="[^"]+">',
+        one,
+    )
     assert re.search(r'srcset="/media/\w+-480\.jpg 480w, .*?/media/\w+-2000\.jpg 2000w"', one)
     assert f'src="/media/{first}"' in one and 'width="2000" height="1000"' in one
     assert f'alt="{ALT}"' in one and 'decoding="async"' in one and "loading=" not in one  # the first is eager
@@ -359,8 +395,9 @@ def test_the_article_runs_the_same_queries_with_and_without_pictures(media_app, 
     content.post("Plain", body="Just words.", author_id=1)
     upload(author, picture())
     names = variant_names(media_app)
-    content.post("Pictures", body="\n\n".join(f"![{ALT} {n}](/media/{name})" for n, name in enumerate(names)),
-                 author_id=1)
+    content.post(
+        "Pictures", body="\n\n".join(f"![{ALT} {n}](/media/{name})" for n, name in enumerate(names)), author_id=1
+    )
     reader = media_app.test_client()
     plain, pictures = queries_for(media_app, reader, "/posts/plain"), queries_for(media_app, reader, "/posts/pictures")
     assert "<picture>" in text(reader.get("/posts/pictures"))
@@ -393,24 +430,39 @@ def test_the_media_migration_keeps_what_was_there_and_sets_uploaders_null(empty_
     assert flask_cli(empty_database, "db", "upgrade", before).returncode == 0
     engine = sa.create_engine(empty_database)
     with engine.begin() as conn:
-        conn.execute(sa.text(
-            "INSERT INTO users (id, email, name, password_hash, role, active, created_at) "
-            "VALUES (1, 'old@example.com', 'Old Timer', 'x', 'author', true, '2024-01-01 00:00:00+00')"))
-        conn.execute(sa.text(
-            "INSERT INTO posts (id, title, slug, body, body_html, excerpt, reading_minutes, is_draft, published_at, "
-            "created_at, updated_at, author_id, comments_open) VALUES (1, 'Kept', 'kept', 'Words.', '<p>Words.</p>', "
-            "'', 1, false, '2024-01-02 00:00:00+00', '2024-01-02 00:00:00+00', '2024-01-02 00:00:00+00', 1, true)"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO users (id, email, name, password_hash, role, active, created_at) "
+                "VALUES (1, 'old@example.com', 'Old Timer', 'x', 'author', true, '2024-01-01 00:00:00+00')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO posts (id, title, slug, body, body_html, excerpt, reading_minutes, is_draft, "
+                "published_at, "
+                "created_at, updated_at, author_id, comments_open) "
+                "VALUES (1, 'Kept', 'kept', 'Words.', '<p>Words.</p>', "
+                "'', 1, false, '2024-01-02 00:00:00+00', '2024-01-02 00:00:00+00', '2024-01-02 00:00:00+00', 1, true)"
+            )
+        )
     upgrade = flask_cli(empty_database, "db", "upgrade", media)
     assert upgrade.returncode == 0, upgrade.stderr
     with engine.begin() as conn:
         assert conn.execute(sa.text("SELECT title, body FROM posts")).all() == [("Kept", "Words.")]
-        conn.execute(sa.text(
-            "INSERT INTO media (id, content_hash, original_filename, format, mime_type, width, height, byte_size, "
-            "alt_text, decorative, uploader_id, created_at) VALUES (1, 'h', 'a.jpg', 'JPEG', 'image/jpeg', 10, 10, "
-            "99, 'A', false, 1, '2024-01-03 00:00:00+00')"))
-        conn.execute(sa.text(
-            "INSERT INTO media_variants (media_id, name, format, mime_type, width, height, byte_size, data) "
-            "VALUES (1, 'n-10.jpg', 'JPEG', 'image/jpeg', 10, 10, 3, :data)"), {"data": b"\x00\xff\x01"})
+        conn.execute(
+            sa.text(
+                "INSERT INTO media (id, content_hash, original_filename, format, mime_type, width, height, byte_size, "
+                "alt_text, decorative, uploader_id, created_at) VALUES (1, 'h', 'a.jpg', 'JPEG', 'image/jpeg', 10, 10, "
+                "99, 'A', false, 1, '2024-01-03 00:00:00+00')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO media_variants (media_id, name, format, mime_type, width, height, byte_size, data) "
+                "VALUES (1, 'n-10.jpg', 'JPEG', 'image/jpeg', 10, 10, 3, :data)"
+            ),
+            {"data": b"\x00\xff\x01"},
+        )
     with engine.begin() as conn:
         if conn.dialect.name == "sqlite":
             conn.execute(sa.text("PRAGMA foreign_keys=ON"))

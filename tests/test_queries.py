@@ -22,8 +22,13 @@ def test_pages_run_the_same_queries_with_3_and_60_posts(make_app, url):
     counts = []
     for first, total in ((0, 3), (3, 60)):
         for i in range(first, total):
-            content.post(f"Post {i}", slug=f"post-{i}", published_at=start + timedelta(hours=i),
-                         tags=["Common", f"T{i % 7}"], author_id=authors[i % 6])
+            content.post(
+                f"Post {i}",
+                slug=f"post-{i}",
+                published_at=start + timedelta(hours=i),
+                tags=["Common", f"T{i % 7}"],
+                author_id=authors[i % 6],
+            )
         counts.append(queries_for(app, app.test_client(), url))
     assert counts[0] == counts[1], f"{url}: {counts[0]} queries with 3 posts, {counts[1]} with 60"
     assert counts[0] <= 8
@@ -64,17 +69,34 @@ def test_dashboard_lists_run_the_same_queries_with_3_and_60_rows(make_app, url):
         for i in range(first, total):
             post_id = content.post(f"Post {i}", slug=f"post-{i}", tags=["Common"], author_id=authors[i % 6])
             with app.app_context():
-                comment = Comment(post_id=post_id, name=f"Reader {i}", email=f"reader{i}@example.com",
-                                  body="Hi.", body_html="<p>Hi.</p>", status=Comment.PENDING)
+                comment = Comment(
+                    post_id=post_id,
+                    name=f"Reader {i}",
+                    email=f"reader{i}@example.com",
+                    body="Hi.",
+                    body_html="<p>Hi.</p>",
+                    status=Comment.PENDING,
+                )
                 db.session.add(comment)
                 db.session.flush()
-                db.session.add(Comment(post_id=post_id, parent_id=comment.id, root_id=comment.id, depth=2,
-                                       name=f"Replier {i}", email=f"replier{i}@example.com", body="Yes.",
-                                       body_html="<p>Yes.</p>", status=Comment.PENDING))
+                db.session.add(
+                    Comment(
+                        post_id=post_id,
+                        parent_id=comment.id,
+                        root_id=comment.id,
+                        depth=2,
+                        name=f"Replier {i}",
+                        email=f"replier{i}@example.com",
+                        body="Yes.",
+                        body_html="<p>Yes.</p>",
+                        status=Comment.PENDING,
+                    )
+                )
                 message = ContactMessage(name=f"Visitor {i}", email=f"visitor{i}@example.com", message="Hello.")
                 db.session.add(message)
-                db.session.add(OutboxMail(to_addresses="rita@example.com", subject="Hello", body="Hello.",
-                                          contact_message=message))
+                db.session.add(
+                    OutboxMail(to_addresses="rita@example.com", subject="Hello", body="Hello.", contact_message=message)
+                )
                 db.session.commit()
         counts.append(queries_for(app, admin, url))
     assert counts[0] == counts[1], f"{url}: {counts[0]} queries with 3 rows, {counts[1]} with 60"

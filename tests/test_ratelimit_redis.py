@@ -40,19 +40,45 @@ def two_servers(tmp_path):
     processes = []
 
     def start(storage_uri: str) -> list[str]:
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/shared.sqlite3", "SECRET_KEY": "shared-secret-" * 3,
-               "RATELIMIT_STORAGE_URI": storage_uri, "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
-        for args in (["db", "upgrade"], ["create-author", "kai@example.com", "--name", "Kai", "--password",
-                                         "right password"]):
-            subprocess.run([sys.executable, "-m", "flask", "--app", "blog", *args], cwd=ROOT, env=env,
-                           check=True, capture_output=True, timeout=120)
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/shared.sqlite3",
+            "SECRET_KEY": "shared-secret-" * 3,
+            "RATELIMIT_STORAGE_URI": storage_uri,
+            "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+        for args in (
+            ["db", "upgrade"],
+            ["create-author", "kai@example.com", "--name", "Kai", "--password", "right password"],
+        ):
+            subprocess.run(
+                [sys.executable, "-m", "flask", "--app", "blog", *args],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
         urls = []
         for _ in range(2):
             port = free_port()
             process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--no-control-socket", "--workers", "1",
-                 "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "--no-control-socket",
+                    "--workers",
+                    "1",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "wsgi:app",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
             processes.append(process)
             wait_for(port, process)
             urls.append(f"http://127.0.0.1:{port}")
@@ -71,8 +97,9 @@ def wrong_logins(urls: list[str], attempts: int) -> list[tuple[int, str]]:
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     results = []
     for i in range(attempts):
-        data = urllib.parse.urlencode({"csrf_token": token, "email": "kai@example.com",
-                                       "password": f"wrong {i}"}).encode()
+        data = urllib.parse.urlencode(
+            {"csrf_token": token, "email": "kai@example.com", "password": f"wrong {i}"}
+        ).encode()
         try:
             response = opener.open(urls[i % 2] + "/login", data=data, timeout=10)
             results.append((response.status, response.read().decode()))

@@ -13,7 +13,7 @@ from .helpers import text
 def main_of(response) -> str:
     """The page's main content, without the Recent Posts sidebar."""
     page = text(response)
-    return page[page.index("<main"):page.index("</main>")]
+    return page[page.index("<main") : page.index("</main>")]
 
 
 def test_reader_journey_home_article_tag_archive(client, content):
@@ -51,7 +51,7 @@ def test_recent_posts_block_shows_the_five_newest_on_every_page(client, content)
         content.post(f"Entry {i}", days_ago=10 - i, tags=["Diary"])
     for url in ["/", "/posts/", "/posts/entry-0", "/tags/diary", "/no-such-page"]:
         page = text(client.get(url))
-        block = page[page.index("Recent Posts"):]
+        block = page[page.index("Recent Posts") :]
         block = block[: block.index("</section>")]
         assert [f"Entry {i}" for i in (6, 5, 4, 3, 2)] == re.findall(r">(Entry \d)</a>", block), url
         assert 'href="/posts/">See All</a>' in block
@@ -86,9 +86,19 @@ def test_scheduled_post_goes_live_at_its_time_without_a_job(app, client, content
 
 def test_bad_pages_give_the_404_page_not_a_500(client, content):
     content.post("Only Post")
-    for url in ["/posts/?page=2", "/posts/?page=abc", "/posts/?page=0", "/posts/?page=-1",
-                "/posts/?page=99999999999999", "/posts/nope", "/tags/nope", "/archive/2024/13",
-                "/archive/1999/01", "/no/such/url", "/posts/?page=%C2%B2"]:
+    for url in [
+        "/posts/?page=2",
+        "/posts/?page=abc",
+        "/posts/?page=0",
+        "/posts/?page=-1",
+        "/posts/?page=99999999999999",
+        "/posts/nope",
+        "/tags/nope",
+        "/archive/2024/13",
+        "/archive/1999/01",
+        "/no/such/url",
+        "/posts/?page=%C2%B2",
+    ]:
         response = client.get(url)
         assert response.status_code == 404, url
         assert "Page not found" in text(response) and "Recent Posts" in text(response)
@@ -137,10 +147,12 @@ def test_dates_are_shown_in_the_site_time_zone(make_app):
 def test_old_urls_redirect_permanently_to_the_post(app, client, content):
     post_id = content.post("Renamed", slug="new-slug")
     with app.app_context():
-        db.session.add_all([
-            Redirect(old_path="/posts/old-slug", post_id=post_id),
-            Redirect(old_path="/2019/05/imported-page.html", post_id=post_id),
-        ])
+        db.session.add_all(
+            [
+                Redirect(old_path="/posts/old-slug", post_id=post_id),
+                Redirect(old_path="/2019/05/imported-page.html", post_id=post_id),
+            ]
+        )
         db.session.commit()
     for old in ["/posts/old-slug", "/2019/05/imported-page.html"]:
         response = client.get(old)
@@ -164,7 +176,7 @@ def test_markdown_is_rendered_and_sanitised(client, content):
     )
     content.post("Rich", body)
     page = text(client.get("/posts/rich"))
-    body_html = page[page.index('<div class="article-body">'):page.index("</article>")]
+    body_html = page[page.index('<div class="article-body">') : page.index("</article>")]
     assert "<h2>Top</h2>" in body_html and page.count("<h1>") == 1
     assert "<li>one</li>" in body_html and "<blockquote>" in body_html
     assert "<code>code</code>" in body_html

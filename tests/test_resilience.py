@@ -29,16 +29,50 @@ ROOT = Path(__file__).resolve().parent.parent
 # --- hostile paths and parameters: 404 or 400, never a 500 -------------------------------------------------
 
 HOSTILE_PATHS = [
-    "/%00", "/posts/%00", "/posts/a%00b", "/tags/%00", "/posts/x/comments.atom%00", "/%00/../etc/passwd",
-    "/archive/9999/12", "/archive/9999/01", "/archive/0000/01", "/archive/2024/00", "/archive/2024/13",
-    "/archive/1899/12", "/archive/99999/01", "/archive/-001/01",
-    "/?page=%00", "/?page=0", "/?page=-1", "/?page=99999999999999999999", "/posts/?page=1e9", "/posts/?page=%C2%B2",
-    "/search?q=%00", "/search?q=%00%00%00&page=%00", "/search?q=" + "a" * 5000, "/search?q=%22%22%22*()-:^",
-    "/posts/" + "a" * 3000, "/tags/" + "%C3%A9" * 500, "/%ff%fe", "/posts/%c0%af", "/posts/..%2f..%2fetc%2fpasswd",
-    "/comments/99999999999999999999", "/comments/%00", "/comments/-1", "/posts/hello?cpage=%00",
-    "/posts/hello?cpage=99999999", "/posts/hello?reply_to=%00", "/posts/hello?reply_to=99999999999999999999",
-    "/login?next=%00", "/login?next=//evil.example", "/feed.atom?x=%00", "/static/%00", "/static/../wsgi.py",
-    "/contact?x=%00", "/admin/comments?status=%00", "/admin/posts/99999999999/edit",
+    "/%00",
+    "/posts/%00",
+    "/posts/a%00b",
+    "/tags/%00",
+    "/posts/x/comments.atom%00",
+    "/%00/../etc/passwd",
+    "/archive/9999/12",
+    "/archive/9999/01",
+    "/archive/0000/01",
+    "/archive/2024/00",
+    "/archive/2024/13",
+    "/archive/1899/12",
+    "/archive/99999/01",
+    "/archive/-001/01",
+    "/?page=%00",
+    "/?page=0",
+    "/?page=-1",
+    "/?page=99999999999999999999",
+    "/posts/?page=1e9",
+    "/posts/?page=%C2%B2",
+    "/search?q=%00",
+    "/search?q=%00%00%00&page=%00",
+    "/search?q=" + "a" * 5000,
+    "/search?q=%22%22%22*()-:^",
+    "/posts/" + "a" * 3000,
+    "/tags/" + "%C3%A9" * 500,
+    "/%ff%fe",
+    "/posts/%c0%af",
+    "/posts/..%2f..%2fetc%2fpasswd",
+    "/comments/99999999999999999999",
+    "/comments/%00",
+    "/comments/-1",
+    "/posts/hello?cpage=%00",
+    "/posts/hello?cpage=99999999",
+    "/posts/hello?reply_to=%00",
+    "/posts/hello?reply_to=99999999999999999999",
+    "/login?next=%00",
+    "/login?next=//evil.example",
+    "/feed.atom?x=%00",
+    "/static/%00",
+    "/static/../wsgi.py",
+    "/contact?x=%00",
+    "/admin/comments?status=%00",
+    "/admin/posts/99999999999/edit",
 ]
 
 
@@ -75,8 +109,14 @@ def contact_writes(base: str, count: int) -> list[int]:
     lock = threading.Lock()
 
     def send(n: int) -> None:
-        data = urllib.parse.urlencode({"token": token, "name": f"Writer {n}", "email": f"w{n}@example.com",
-                                       "message": f"Message number {n} arrives while a report reads."}).encode()
+        data = urllib.parse.urlencode(
+            {
+                "token": token,
+                "name": f"Writer {n}",
+                "email": f"w{n}@example.com",
+                "message": f"Message number {n} arrives while a report reads.",
+            }
+        ).encode()
         request = urllib.request.Request(base + "/contact", data=data, method="POST")
         opener = urllib.request.build_opener(NoRedirect)
         try:
@@ -102,9 +142,17 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 def test_sqlite_writes_succeed_while_a_long_read_is_held(tmp_path, sqlite_template):
     path = tmp_path / "busy.sqlite3"
     path.write_bytes(sqlite_template.read_bytes())
-    app = create_app({**BASE_CONFIG, "TESTING": False, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-                      "CONTACT_MIN_SECONDS": 0, "CONTACT_RATE_LIMIT": "1000 per minute", "RATELIMIT_ENABLED": True,
-                      "SQLITE_BUSY_TIMEOUT": 15})
+    app = create_app(
+        {
+            **BASE_CONFIG,
+            "TESTING": False,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "CONTACT_MIN_SECONDS": 0,
+            "CONTACT_RATE_LIMIT": "1000 per minute",
+            "RATELIMIT_ENABLED": True,
+            "SQLITE_BUSY_TIMEOUT": 15,
+        }
+    )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
@@ -135,8 +183,7 @@ def test_sqlite_writes_succeed_while_a_long_read_is_held(tmp_path, sqlite_templa
 
 def test_an_unreachable_sqlite_database_gives_a_503_page_and_the_site_recovers(tmp_path, sqlite_template):
     folder = tmp_path / "data"
-    app = create_app({**BASE_CONFIG, "TESTING": False,
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/blog.sqlite3"})
+    app = create_app({**BASE_CONFIG, "TESTING": False, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/blog.sqlite3"})
     client = app.test_client()
     for path in ("/", "/posts/", "/feed.atom", "/contact"):
         response = client.get(path)
@@ -261,8 +308,9 @@ def test_the_server_error_page_needs_no_database(tmp_path):
 @pytest.mark.parametrize("key", ["", "short", "x" * 31])
 def test_wsgi_refuses_a_missing_or_short_secret_key(key):
     env = {**os.environ, "SECRET_KEY": key}
-    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode != 0
     assert "refusing to start" in result.stderr
     assert ("is not set" if not key else "shorter than 32 characters") in result.stderr
@@ -309,20 +357,25 @@ def test_without_a_mail_server_each_queued_mail_is_written_to_the_log(tmp_path, 
         "app = create_app()\n"
         "client = app.test_client()\n"
         "page = client.get('/contact').get_data(as_text=True)\n"
-        "token = re.search(r'name=\"token\" type=\"hidden\" value=\"([^\"]+)\"', page).group(1)\n"
+        'token = re.search(r\'name="token" type="hidden" value="([^"]+)"\', page).group(1)\n'
         "r = client.post('/contact', data={'token': token, 'name': 'Lou Reader', 'email': 'lou@example.com',\n"
         "    'message': 'Hello from the log test, this is my message.'})\n"
         "print(r.status_code, r.headers.get('Location'))\n"
     )
-    env = {**os.environ, "SECRET_KEY": "k" * 32, "DATABASE_URL": f"sqlite:///{path}", "CONTACT_MIN_SECONDS": "0",
-           "CONTACT_RECIPIENT": "owner@example.com"}
+    env = {
+        **os.environ,
+        "SECRET_KEY": "k" * 32,
+        "DATABASE_URL": f"sqlite:///{path}",
+        "CONTACT_MIN_SECONDS": "0",
+        "CONTACT_RECIPIENT": "owner@example.com",
+    }
     env.pop("MAIL_SERVER", None)
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert "302 /contact/thanks" in result.stdout
     log = result.stderr
     assert "MAIL_SERVER is not set" in log
     assert "owner@example.com" in log and "Lou Reader" in log
     assert "Hello from the log test, this is my message." in log
-

@@ -30,10 +30,23 @@ BANNER = "You have unsaved changes from"
 def stored_revisions(app, post_id) -> list[dict]:
     """The post's revisions, oldest first."""
     with app.app_context():
-        rows = db.session.scalars(select(PostRevision).where(PostRevision.post_id == post_id)
-                                  .order_by(PostRevision.created_at, PostRevision.id))
-        return [{"kind": r.kind, "title": r.title, "body": r.body, "excerpt": r.excerpt, "tags": r.tags,
-                 "author_id": r.author_id, "created_at": r.created_at} for r in rows]
+        rows = db.session.scalars(
+            select(PostRevision)
+            .where(PostRevision.post_id == post_id)
+            .order_by(PostRevision.created_at, PostRevision.id)
+        )
+        return [
+            {
+                "kind": r.kind,
+                "title": r.title,
+                "body": r.body,
+                "excerpt": r.excerpt,
+                "tags": r.tags,
+                "author_id": r.author_id,
+                "created_at": r.created_at,
+            }
+            for r in rows
+        ]
 
 
 def autosave(client, post_id=None, **fields):
@@ -65,7 +78,8 @@ def test_save_draft_publish_and_update_each_store_a_revision(app, writer):
     assert [(r["kind"], r["title"], r["body"], r["tags"]) for r in rows] == [
         ("saved", "First Draft", "One.", "Travel"),
         ("saved", "Second Draft", "One. Two.", "Food, Travel"),
-        ("saved", "Third", "One. Two. Three.", "")]
+        ("saved", "Third", "One. Two. Three.", ""),
+    ]
     assert rows[0]["excerpt"] == "One." and rows[2]["excerpt"] == "Short."
     assert {r["author_id"] for r in rows} == {user_id_of(app)}
     assert rows[0]["created_at"] < rows[1]["created_at"] < rows[2]["created_at"]
@@ -107,11 +121,18 @@ def test_restore_this_revision_brings_the_old_text_back_keeps_the_status_and_rec
     assert "Restored the revision from" in text(writer.get(response.headers["Location"]))
     post = stored_post(app, post_id)
     assert (post["title"], post["body"], post["tags"], post["status"]) == (
-        "Market Day", "Figs and bread.", {"Food"}, "published")
+        "Market Day",
+        "Figs and bread.",
+        {"Food"},
+        "published",
+    )
     assert "Figs and bread." in text(writer.get(f"/posts/{post['slug']}"))
     rows = stored_revisions(app, post_id)
     assert [(r["kind"], r["title"]) for r in rows] == [
-        ("saved", "Market Day"), ("saved", "Market Day, Revised"), ("restored", "Market Day")]
+        ("saved", "Market Day"),
+        ("saved", "Market Day, Revised"),
+        ("restored", "Market Day"),
+    ]
 
 
 def test_revisions_are_the_owners_and_admins_only(app, team, content):
@@ -149,8 +170,7 @@ def test_editor_and_revisions_page_run_a_fixed_number_of_queries(app, writer):
 
 def test_autosave_keeps_unsaved_text_without_touching_the_live_post(app, writer):
     post_id = saved_id(write(writer, title="Lighthouse", body="The lamp turns.", button="publish"))
-    response = autosave(writer, post_id, title="Lighthouse at Night", body="The lamp turns. Ships pass.",
-                        tags="Sea")
+    response = autosave(writer, post_id, title="Lighthouse at Night", body="The lamp turns. Ships pass.", tags="Sea")
     assert response.status_code == 200
     assert response.json["post_id"] == post_id and response.json["edit_url"] == f"/admin/posts/{post_id}/edit"
     autosave(writer, post_id, title="Lighthouse at Night", body="The lamp turns. Ships pass. Fog.", tags="Sea")
@@ -172,8 +192,14 @@ def test_autosave_keeps_unsaved_text_without_touching_the_live_post(app, writer)
     assert f'action="/admin/posts/{post_id}/edit"' in restored
     assert stored_post(app, post_id)["body"] == "The lamp turns."  # still not live
 
-    write(writer, title="Lighthouse at Night", body="The lamp turns. Ships pass. Fog.", tags="Sea",
-          button="update", post_id=post_id)
+    write(
+        writer,
+        title="Lighthouse at Night",
+        body="The lamp turns. Ships pass. Fog.",
+        tags="Sea",
+        button="update",
+        post_id=post_id,
+    )
     assert stored_post(app, post_id)["body"] == "The lamp turns. Ships pass. Fog."
     assert BANNER not in text(writer.get(f"/admin/posts/{post_id}/edit"))
 
@@ -189,7 +215,8 @@ def test_discard_deletes_the_autosave_and_the_banner(app, writer):
     assert "Discarded the unsaved changes." in editor and BANNER not in editor
     assert [r["kind"] for r in stored_revisions(app, post_id)] == ["saved"]
     assert "There are no unsaved changes to restore." in text(
-        writer.post(f"/admin/posts/{post_id}/autosave/restore", follow_redirects=True))
+        writer.post(f"/admin/posts/{post_id}/autosave/restore", follow_redirects=True)
+    )
 
 
 def test_first_autosave_of_a_new_post_creates_one_draft_that_later_saves_reuse(app, writer):
@@ -204,7 +231,11 @@ def test_first_autosave_of_a_new_post_creates_one_draft_that_later_saves_reuse(a
         assert db.session.scalar(select(func.count(Post.id))) == 1
     post = stored_post(app, post_id)
     assert (post["title"], post["body"], post["status"], post["tags"]) == (
-        "Half Written", "So far, so", "draft", {"Drafts"})
+        "Half Written",
+        "So far, so",
+        "draft",
+        {"Drafts"},
+    )
     listing = text(writer.get("/admin/posts"))
     assert "Half Written" in listing and "status-draft" in listing
     editor = text(writer.get(f"/admin/posts/{post_id}/edit"))
@@ -213,8 +244,9 @@ def test_first_autosave_of_a_new_post_creates_one_draft_that_later_saves_reuse(a
     assert writer.get("/posts/half-written").status_code == 404  # a draft: readers don't see it
 
     # Its address comes from the title it has when it is saved, not the half-typed one the autosave saw.
-    write(writer, title="Fully Written", body="So far, so good.", slug="half-written", button="publish",
-          post_id=post_id)  # the editor, opened again, shows the draft's slug
+    write(
+        writer, title="Fully Written", body="So far, so good.", slug="half-written", button="publish", post_id=post_id
+    )  # the editor, opened again, shows the draft's slug
     assert stored_post(app, post_id)["slug"] == "fully-written"
     write(writer, title="Fully Written, Renamed", body="So far, so good.", button="update", post_id=post_id)
     assert stored_post(app, post_id)["slug"] == "fully-written"  # a saved post keeps its address
@@ -256,12 +288,14 @@ def test_with_csrf_on_autosave_needs_the_pages_token(make_app):
     assert refused.status_code == 400 and "The CSRF token is missing." in text(refused)
     with app.app_context():
         assert db.session.scalar(select(func.count(Post.id))) == 0
-    saved = client.post("/admin/posts/autosave", data={"title": "Header Token", "body": "Words."},
-                        headers={"X-CSRFToken": token})
+    saved = client.post(
+        "/admin/posts/autosave", data={"title": "Header Token", "body": "Words."}, headers={"X-CSRFToken": token}
+    )
     assert saved.status_code == 200
     editor = client.get(saved.json["edit_url"])
-    restored = client.post(f"/admin/posts/{saved.json['post_id']}/autosave/discard",
-                           data={"csrf_token": csrf_token_of(editor)})
+    restored = client.post(
+        f"/admin/posts/{saved.json['post_id']}/autosave/discard", data={"csrf_token": csrf_token_of(editor)}
+    )
     assert restored.headers["Location"] == saved.json["edit_url"]
 
 
@@ -307,32 +341,43 @@ def test_the_migration_gives_every_existing_post_a_first_revision_and_loses_noth
         return f"'2026-01-0{day} {hour}:00:00{zone}'"
 
     with engine.begin() as conn:
-        conn.execute(sa.text(
-            "INSERT INTO users (id, email, name, password_hash, role, active, session_token, created_at) VALUES "
-            f"(1, 'ada@example.com', 'Ada', 'x', 'author', true, 't1', {at(1, 10)})"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO users (id, email, name, password_hash, role, active, session_token, created_at) VALUES "
+                f"(1, 'ada@example.com', 'Ada', 'x', 'author', true, 't1', {at(1, 10)})"
+            )
+        )
         for n in (1, 2):
-            conn.execute(sa.text(
-                "INSERT INTO posts (id, title, slug, body, body_html, excerpt, reading_minutes, is_draft, "
-                "published_at, created_at, updated_at, author_id, comments_open) VALUES "
-                f"({n}, 'Post {n}', 'post-{n}', 'Body {n} ✓', '<p>Body {n} ✓</p>', 'Body {n}', 1, false, "
-                f"{at(n, 10)}, {at(n, 10)}, {at(n, 11)}, 1, true)"))
+            conn.execute(
+                sa.text(
+                    "INSERT INTO posts (id, title, slug, body, body_html, excerpt, reading_minutes, is_draft, "
+                    "published_at, created_at, updated_at, author_id, comments_open) VALUES "
+                    f"({n}, 'Post {n}', 'post-{n}', 'Body {n} ✓', '<p>Body {n} ✓</p>', 'Body {n}', 1, false, "
+                    f"{at(n, 10)}, {at(n, 10)}, {at(n, 11)}, 1, true)"
+                )
+            )
         conn.execute(sa.text("INSERT INTO tags (id, name, slug) VALUES (1, 'Travel', 'travel'), (2, 'Food', 'food')"))
         conn.execute(sa.text("INSERT INTO post_tags (post_id, tag_id) VALUES (1, 1), (1, 2)"))
 
     upgrade = flask_cli(empty_database, "db", "upgrade")
     assert upgrade.returncode == 0, upgrade.stderr
     with engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT post_id, kind, title, body, excerpt, tags, author_id FROM post_revisions "
-                                    "ORDER BY post_id")).all()
-        assert [tuple(row) for row in rows] == [(1, "saved", "Post 1", "Body 1 ✓", "Body 1", "Food, Travel", 1),
-                                                (2, "saved", "Post 2", "Body 2 ✓", "Body 2", "", 1)]
+        rows = conn.execute(
+            sa.text("SELECT post_id, kind, title, body, excerpt, tags, author_id FROM post_revisions ORDER BY post_id")
+        ).all()
+        assert [tuple(row) for row in rows] == [
+            (1, "saved", "Post 1", "Body 1 ✓", "Body 1", "Food, Travel", 1),
+            (2, "saved", "Post 2", "Body 2 ✓", "Body 2", "", 1),
+        ]
         assert conn.execute(sa.text("SELECT count(*) FROM posts")).scalar() == 2
 
     downgrade = flask_cli(empty_database, "db", "downgrade", "7ff56a6132ec")
     assert downgrade.returncode == 0, downgrade.stderr
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT title, body FROM posts ORDER BY id")).all() == [
-            ("Post 1", "Body 1 ✓"), ("Post 2", "Body 2 ✓")]
+            ("Post 1", "Body 1 ✓"),
+            ("Post 2", "Body 2 ✓"),
+        ]
     engine.dispose()
 
 

@@ -37,18 +37,21 @@ def test_title_hits_rank_before_body_hits(client, fixture_posts):
     assert set(found) == {"Orderly Migration", "Garden Diary", "Robot Visit", "Tag Only"}
 
 
-@pytest.mark.parametrize("query,expected", [
-    ("orderly migration", {"Orderly Migration", "Robot Visit"}),           # words are ANDed
-    ("migration orderly", {"Orderly Migration", "Robot Visit"}),           # in any order
-    ('"orderly migration"', {"Orderly Migration", "Robot Visit"}),         # a phrase ...
-    ('"migration orderly"', set()),                                        # ... in that order only
-    ('"migration of birds"', {"Garden Diary"}),
-    ("robo", {"Robot Visit"}),                                             # the last word is a prefix
-    ("ROBOT", {"Robot Visit"}),                                            # case ignored
-    ("tomatoes garden", {"Garden Diary"}),
-    ("writing", {"Writing Daily"}),                                        # tags and title
-    ("nonexistentword", set()),
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("orderly migration", {"Orderly Migration", "Robot Visit"}),  # words are ANDed
+        ("migration orderly", {"Orderly Migration", "Robot Visit"}),  # in any order
+        ('"orderly migration"', {"Orderly Migration", "Robot Visit"}),  # a phrase ...
+        ('"migration orderly"', set()),  # ... in that order only
+        ('"migration of birds"', {"Garden Diary"}),
+        ("robo", {"Robot Visit"}),  # the last word is a prefix
+        ("ROBOT", {"Robot Visit"}),  # case ignored
+        ("tomatoes garden", {"Garden Diary"}),
+        ("writing", {"Writing Daily"}),  # tags and title
+        ("nonexistentword", set()),
+    ],
+)
 def test_query_semantics_are_the_same_on_every_database(client, fixture_posts, query, expected):
     assert set(titles(client, query)) == expected
 
@@ -63,8 +66,8 @@ def test_diacritics_are_ignored(client, content):
 def test_snippets_highlight_matches_and_escape_text(client, content):
     content.post("Escaping", "Tags like <script>alert('x')</script> and a word: migration & more.")
     page = client.get("/search?q=migration").get_data(as_text=True)
-    snippet = page[page.index('<p class="snippet">'):]
-    snippet = snippet[:snippet.index("</p>")]
+    snippet = page[page.index('<p class="snippet">') :]
+    snippet = snippet[: snippet.index("</p>")]
     assert "<mark>migration</mark>" in snippet
     assert "<script>" not in page and "&lt;script&gt;" in snippet and "&amp; more" in snippet
     assert re.search(r'<time datetime="[^"]+">', page)
@@ -109,11 +112,40 @@ def test_a_scheduled_post_is_found_once_live_without_reindexing(app, client, con
     assert titles(client, "searchable") == ["Soon Searchable"]
 
 
-@pytest.mark.parametrize("query", [
-    '"', '""', "'", "*", "**", "-", "NEAR(a b)", "a NEAR b", "AND", "OR NOT", "(", ")", "((migration",
-    'title:migration', "migration*", "^migration", "migr:*", "a & b | !c", "<->", "x" * 1000,
-    " ".join(["migration"] * 300), "\x00", "😀", "%", "_", "\\", "' OR 1=1 --", "{}", "[]",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        '""',
+        "'",
+        "*",
+        "**",
+        "-",
+        "NEAR(a b)",
+        "a NEAR b",
+        "AND",
+        "OR NOT",
+        "(",
+        ")",
+        "((migration",
+        "title:migration",
+        "migration*",
+        "^migration",
+        "migr:*",
+        "a & b | !c",
+        "<->",
+        "x" * 1000,
+        " ".join(["migration"] * 300),
+        "\x00",
+        "😀",
+        "%",
+        "_",
+        "\\",
+        "' OR 1=1 --",
+        "{}",
+        "[]",
+    ],
+)
 def test_hostile_queries_never_break_the_page(client, fixture_posts, query):
     response = client.get("/search", query_string={"q": query})
     assert response.status_code == 200
@@ -143,8 +175,9 @@ def test_results_are_paginated(make_app):
     assert len(titles(client, "shared")) == 2
     assert len(titles(client, "shared", page=3)) == 1
     assert client.get("/search?q=shared&page=4").status_code == 404
-    assert 'href="/search?q=shared&amp;page=2"' in client.get("/search?q=shared").get_data(as_text=True) \
-        or 'href="/search?page=2&amp;q=shared"' in client.get("/search?q=shared").get_data(as_text=True)
+    assert 'href="/search?q=shared&amp;page=2"' in client.get("/search?q=shared").get_data(
+        as_text=True
+    ) or 'href="/search?page=2&amp;q=shared"' in client.get("/search?q=shared").get_data(as_text=True)
 
 
 def test_search_box_on_every_reader_page(client, content):

@@ -15,8 +15,10 @@ from .conftest import Content
 from .helpers import EMAIL, PASSWORD, csrf_token_of, log_in, text
 
 LAPTOP = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36"
-PHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-         "Version/18.0 Mobile/15E148 Safari/604.1")
+PHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/18.0 Mobile/15E148 Safari/604.1"
+)
 KEPT = "Your text was kept: it is not saved yet. Press Publish or Save draft to save it."
 GONE = "The text kept from your last session is no longer available"
 
@@ -69,10 +71,12 @@ def test_two_devices_stay_logged_in_and_each_ends_its_own_session(ada):
     log_in(phone)
     assert logged_in(laptop) and logged_in(phone)
     assert [(row.device, row.remember) for row in session_rows(ada)] == [
-        ("Chrome on Linux", False), ("Safari on iPhone", False)]
+        ("Chrome on Linux", False),
+        ("Safari on iPhone", False),
+    ]
 
     account = text(phone.get("/admin/account"))
-    assert "<h2 id=\"sessions-heading\">Your sessions</h2>" in account
+    assert '<h2 id="sessions-heading">Your sessions</h2>' in account
     assert account.count("Chrome on Linux") == 2 and account.count("Safari on iPhone") == 1  # name + button label
     assert account.count("This device") == 1
     assert "Sign out everywhere else" in account
@@ -226,8 +230,15 @@ def test_a_csrf_token_planted_before_login_stops_working_after_login(make_app):
 
 
 def write(client, url="/admin/posts/new", button="publish", **fields):
-    data = {"title": "Packing For The Coast", "body": "Three things: a notebook, a map, patience.",
-            "excerpt": "", "tags": "Travel, Lists", "slug": "", "publish_at": "", **fields}
+    data = {
+        "title": "Packing For The Coast",
+        "body": "Three things: a notebook, a map, patience.",
+        "excerpt": "",
+        "tags": "Travel, Lists",
+        "slug": "",
+        "publish_at": "",
+        **fields,
+    }
     data[button] = button.replace("_", " ").title()
     return client.post(url, data=data)
 
@@ -252,8 +263,9 @@ def test_publish_after_the_session_ended_elsewhere_keeps_every_field_until_the_a
     log_in(phone)
     phone.post("/admin/account/sessions/sign-out-others")
 
-    response = write(laptop, tags="Travel, Lists", slug="coast-packing", excerpt="What I took.",
-                     publish_at="2030-05-01T09:30")
+    response = write(
+        laptop, tags="Travel, Lists", slug="coast-packing", excerpt="What I took.", publish_at="2030-05-01T09:30"
+    )
     back_to = assert_sent_to_login_with_the_text_kept(response)
     assert published(ada) == [] and count(ada, EditorStash.id) == 1
     login_page = text(laptop.get(response.headers["Location"]))
@@ -263,8 +275,10 @@ def test_publish_after_the_session_ended_elsewhere_keeps_every_field_until_the_a
     assert after_login.headers["Location"] == back_to
     editor = text(laptop.get(back_to))
     assert KEPT in editor
-    assert 'value="Packing For The Coast"' in editor and ">\r\nThree things: a notebook, a map, patience.</textarea>" \
-        in editor
+    assert (
+        'value="Packing For The Coast"' in editor
+        and ">\r\nThree things: a notebook, a map, patience.</textarea>" in editor
+    )
     assert 'value="Travel, Lists"' in editor and 'value="coast-packing"' in editor
     assert ">\r\nWhat I took.</textarea>" in editor and 'value="2030-05-01T09:30"' in editor
     assert published(ada) == [] and count(ada, EditorStash.id) == 0  # restored once, then gone
@@ -360,12 +374,18 @@ def test_a_cross_site_editor_post_is_not_kept(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     Content(app).author()
     victim = device(app)
-    response = victim.post("/admin/posts/new", data={"title": "Forged", "body": "Forged body", "publish": "Publish"},
-                           headers={"Origin": "https://attacker.example", "Sec-Fetch-Site": "cross-site"})
+    response = victim.post(
+        "/admin/posts/new",
+        data={"title": "Forged", "body": "Forged body", "publish": "Publish"},
+        headers={"Origin": "https://attacker.example", "Sec-Fetch-Site": "cross-site"},
+    )
     assert response.status_code == 400 and count(app, EditorStash.id) == 0
     without_csrf = make_app()
-    response = device(without_csrf).post("/admin/posts/new", data={"title": "Forged", "body": "Forged body"},
-                                         headers={"Origin": "https://attacker.example"})
+    response = device(without_csrf).post(
+        "/admin/posts/new",
+        data={"title": "Forged", "body": "Forged body"},
+        headers={"Origin": "https://attacker.example"},
+    )
     assert response.headers["Location"] == "/login?next=%2Fadmin%2Fposts%2Fnew"
     assert count(app, EditorStash.id) == 0
 
@@ -409,8 +429,16 @@ def test_security_events_are_logged_one_line_each_without_secrets(make_app, capl
     log_in(laptop, remember="y")
     log_in(phone)
     log_in(rita, email="rita@example.com")
-    phone.post("/admin/account", data={"name": "Ada Writer", "email": EMAIL, "new_password": "a new passphrase",
-                                       "confirm_password": "a new passphrase", "current_password": PASSWORD})
+    phone.post(
+        "/admin/account",
+        data={
+            "name": "Ada Writer",
+            "email": EMAIL,
+            "new_password": "a new passphrase",
+            "confirm_password": "a new passphrase",
+            "current_password": PASSWORD,
+        },
+    )
     rita.post(f"/admin/authors/{ada_id}/password", data={"password": "a fresh start"})
     rita.post(f"/admin/authors/{ada_id}/deactivate")
     rita.post("/logout")
@@ -422,16 +450,17 @@ def test_security_events_are_logged_one_line_each_without_secrets(make_app, capl
     assert all("\n" not in line for line in lines)
     assert "event=login_failed email=ada@example.com ip=127.0.0.1 reason=bad_password" in lines
     assert "event=login_failed email=nobody@example.com ip=127.0.0.1 reason=unknown_email" in lines
-    assert "event=login email=ada@example.com ip=127.0.0.1 device=\"Chrome on Linux\" remember=True" in lines
+    assert 'event=login email=ada@example.com ip=127.0.0.1 device="Chrome on Linux" remember=True' in lines
     assert "event=password_changed email=ada@example.com ip=127.0.0.1" in lines
     assert "event=session_ended email=ada@example.com ip=127.0.0.1 reason=password_changed count=1" in lines
     assert ("event=password_reset email=ada@example.com ip=127.0.0.1 by=rita@example.com") in lines
     assert "event=session_ended email=ada@example.com ip=127.0.0.1 reason=password_reset count=1" in lines
     assert "event=author_deactivated email=ada@example.com ip=127.0.0.1 by=rita@example.com" in lines
     assert "event=logout email=rita@example.com ip=127.0.0.1" in lines
-    assert any(line.startswith("event=throttled email=rita@example.com ip=127.0.0.1 endpoint=auth.login")
-               for line in lines)
-    assert "event=form_token_rejected email=- ip=127.0.0.1 form=contact reason=\"bad signature\"" in lines
+    assert any(
+        line.startswith("event=throttled email=rita@example.com ip=127.0.0.1 endpoint=auth.login") for line in lines
+    )
+    assert 'event=form_token_rejected email=- ip=127.0.0.1 form=contact reason="bad signature"' in lines
     log = "\n".join(lines)
     for secret in ("wrong password", PASSWORD, "a new passphrase", "a fresh start", "garbage"):
         assert secret not in log
@@ -449,8 +478,9 @@ def test_rejected_csrf_tokens_and_expired_sessions_are_logged(make_app, caplog):
     age_sessions(app, last_seen_at=timedelta(days=15))
     laptop.get("/admin/")
     lines = security_lines(caplog)
-    assert ("event=csrf_rejected email=ada@example.com ip=127.0.0.1 path=/logout "
-            "reason=\"The CSRF token is invalid.\"") in lines
+    assert (
+        'event=csrf_rejected email=ada@example.com ip=127.0.0.1 path=/logout reason="The CSRF token is invalid."'
+    ) in lines
     assert "event=session_ended email=ada@example.com ip=127.0.0.1 reason=expired device=-" in lines
 
 

@@ -48,8 +48,9 @@ def test_no_inline_script_or_style_in_pages(client, content):
         page = client.get(url).get_data(as_text=True)
         assert "<style" not in page and " style=" not in page and " onclick=" not in page
         for tag in re.findall(r"<script[^>]*>", page):  # scripts only from our own files, or JSON-LD data
-            assert re.fullmatch(r'<script src="/static/js/[\w.-]+\.js" defer>|<script type="application/ld\+json">',
-                                tag), tag
+            assert re.fullmatch(
+                r'<script src="/static/js/[\w.-]+\.js" defer>|<script type="application/ld\+json">', tag
+            ), tag
 
 
 def test_oversized_request_gets_the_413_page(make_app):
@@ -79,8 +80,9 @@ def test_https_site_url_makes_cookies_secure(make_app):
     assert make_app(SITE_URL="http://blog.example.com").config["SESSION_COOKIE_SECURE"] is False
 
 
-@pytest.mark.parametrize("raw,expected", [("true", True), ("1", True), ("YES", True), ("false", False),
-                                          ("0", False), ("no", False)])
+@pytest.mark.parametrize(
+    "raw,expected", [("true", True), ("1", True), ("YES", True), ("false", False), ("0", False), ("no", False)]
+)
 def test_booleans_accept_true_false_one_zero_yes_no(monkeypatch, raw, expected):
     monkeypatch.setenv("SOME_FLAG", raw)
     assert env_bool("SOME_FLAG", not expected) is expected
@@ -112,26 +114,48 @@ def test_unknown_time_zone_is_refused(monkeypatch):
 
 def test_wsgi_refuses_to_start_without_a_secret_key():
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
-    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
 
 
 def test_wsgi_exposes_the_app_when_configured(tmp_path):
     env = {**os.environ, "SECRET_KEY": "x" * 32, "DATABASE_URL": f"sqlite:///{tmp_path}/w.sqlite3"}
-    result = subprocess.run([sys.executable, "-c", "import wsgi; print(wsgi.app.name)"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi; print(wsgi.app.name)"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "blog"
 
 
 # --- the Host header -----------------------------------------------------------------------------------------
 
-FOREIGN_HOSTS = ["evil.example", "evil.example:8000", "blog.example.com.evil.example", "localhost.evil.example",
-                 "evil.example/<b>x</b>"]
-EVERY_KIND_OF_PAGE = ["/", "/posts/hello", "/feed.atom", "/posts/hello/comments.atom", "/sitemap.xml",
-                      "/robots.txt", "/contact", "/login", "/missing", "/static/css/site.css"]
+FOREIGN_HOSTS = [
+    "evil.example",
+    "evil.example:8000",
+    "blog.example.com.evil.example",
+    "localhost.evil.example",
+    "evil.example/<b>x</b>",
+]
+EVERY_KIND_OF_PAGE = [
+    "/",
+    "/posts/hello",
+    "/feed.atom",
+    "/posts/hello/comments.atom",
+    "/sitemap.xml",
+    "/robots.txt",
+    "/contact",
+    "/login",
+    "/missing",
+    "/static/css/site.css",
+]
 
 
 @pytest.mark.parametrize("site_url", [None, "https://blog.example.com"], ids=["no-site-url", "site-url"])
@@ -168,8 +192,13 @@ def test_trusted_hosts_from_the_environment_add_to_the_site_url_and_local_hosts(
 
         db.create_all()
     client = app.test_client()
-    for host, status in [("www.example.com", 200), ("alias.example", 200), ("blog.example.com", 200),
-                         ("127.0.0.1", 200), ("other.example.com", 400)]:
+    for host, status in [
+        ("www.example.com", 200),
+        ("alias.example", 200),
+        ("blog.example.com", 200),
+        ("127.0.0.1", 200),
+        ("other.example.com", 400),
+    ]:
         assert client.get("/robots.txt", headers={"Host": host}).status_code == status, host
 
 
@@ -184,8 +213,16 @@ def test_with_site_url_every_absolute_url_is_on_it_whatever_the_trusted_host(mak
     Content(app).post("Hello", "Plain words.", tags=["Travel"])
     client = app.test_client()
     found = []
-    for path in ["/", "/posts/hello", "/tags/travel", "/feed.atom", "/posts/hello/comments.atom", "/sitemap.xml",
-                 "/robots.txt", "/contact"]:
+    for path in [
+        "/",
+        "/posts/hello",
+        "/tags/travel",
+        "/feed.atom",
+        "/posts/hello/comments.atom",
+        "/sitemap.xml",
+        "/robots.txt",
+        "/contact",
+    ]:
         response = client.get(path, headers={"Host": "127.0.0.1:8000"})
         assert response.status_code == 200, path
         body = response.get_data(as_text=True)
@@ -193,6 +230,13 @@ def test_with_site_url_every_absolute_url_is_on_it_whatever_the_trusted_host(mak
         found += re.findall(r"(?:https?://|tag:)[^\s\"'<>]+", body)
     assert len(found) > 20
     for url in found:
-        assert url.startswith(("https://blog.example.com/", "tag:blog.example.com,", "http://www.w3.org/",
-                               "http://www.sitemaps.org/", "https://schema.org",
-                               "https://example.com).")), url  # the comment form's Markdown help
+        assert url.startswith(
+            (
+                "https://blog.example.com/",
+                "tag:blog.example.com,",
+                "http://www.w3.org/",
+                "http://www.sitemaps.org/",
+                "https://schema.org",
+                "https://example.com).",
+            )
+        ), url  # the comment form's Markdown help

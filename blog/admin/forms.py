@@ -23,14 +23,20 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 from ..forms import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, NoControlCharacters, strip_text
 from ..models import Role
 
-ROLE_CHOICES = [SelectChoice(Role.AUTHOR, _l("Author: writes and edits their own posts")),
-                SelectChoice(Role.ADMIN, _l("Admin: everything, including managing authors"))]
+ROLE_CHOICES = [
+    SelectChoice(Role.AUTHOR, _l("Author: writes and edits their own posts")),
+    SelectChoice(Role.ADMIN, _l("Admin: everything, including managing authors")),
+]
 
 
 def new_password_validators():
-    return [Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH,
-                   message=_l("Use %(min)d to %(max)d characters.", min=MIN_PASSWORD_LENGTH,
-                              max=MAX_PASSWORD_LENGTH))]
+    return [
+        Length(
+            min=MIN_PASSWORD_LENGTH,
+            max=MAX_PASSWORD_LENGTH,
+            message=_l("Use %(min)d to %(max)d characters.", min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH),
+        )
+    ]
 
 
 def split_tag_names(text: str | None) -> list[str]:
@@ -44,29 +50,60 @@ def split_tag_names(text: str | None) -> list[str]:
 
 
 class PostForm(FlaskForm):
-    title = StringField(_l("Title"), filters=[strip_text],
-                        validators=[DataRequired(_l("Give the post a title.")), Length(max=200), NoControlCharacters()])
-    body = TextAreaField(_l("Body"), description=_l("Markdown: headings, lists, links, emphasis, quotes, code."),
-                         validators=[DataRequired(_l("Write the post's body.")), Length(max=200_000),
-                                     NoControlCharacters(multiline=True)])
-    excerpt = TextAreaField(_l("Excerpt"), filters=[strip_text],
-                            description=_l("Optional: taken from the start of the body when left empty."),
-                            validators=[Optional(), Length(max=300), NoControlCharacters(multiline=True)])
-    tags = StringField(_l("Tags"), filters=[strip_text], description=_l("Comma separated, e.g. Travel, Diary"),
-                       validators=[Optional(), Length(max=500), NoControlCharacters()])
-    slug = StringField(_l("Slug"), filters=[strip_text],
-                       description=_l("Optional: the address of the post, taken from the title when empty."),
-                       validators=[Optional(), Length(max=200), NoControlCharacters()])
+    title = StringField(
+        _l("Title"),
+        filters=[strip_text],
+        validators=[DataRequired(_l("Give the post a title.")), Length(max=200), NoControlCharacters()],
+    )
+    body = TextAreaField(
+        _l("Body"),
+        description=_l("Markdown: headings, lists, links, emphasis, quotes, code."),
+        validators=[
+            DataRequired(_l("Write the post's body.")),
+            Length(max=200_000),
+            NoControlCharacters(multiline=True),
+        ],
+    )
+    excerpt = TextAreaField(
+        _l("Excerpt"),
+        filters=[strip_text],
+        description=_l("Optional: taken from the start of the body when left empty."),
+        validators=[Optional(), Length(max=300), NoControlCharacters(multiline=True)],
+    )
+    tags = StringField(
+        _l("Tags"),
+        filters=[strip_text],
+        description=_l("Comma separated, e.g. Travel, Diary"),
+        validators=[Optional(), Length(max=500), NoControlCharacters()],
+    )
+    slug = StringField(
+        _l("Slug"),
+        filters=[strip_text],
+        description=_l("Optional: the address of the post, taken from the title when empty."),
+        validators=[Optional(), Length(max=200), NoControlCharacters()],
+    )
     # Choices are the library's pictures, set by the view (admin/views.py featured_choices).
-    featured_media = SelectField(_l("Featured image"), choices=[], default="",
-                                 description=_l("Shown above the title, on the home page and in link previews."))
-    featured_alt = StringField(_l("Featured image alt text"), filters=[strip_text],
-                               description=_l("Optional: describes the picture for people who can't see it; "
-                                              "the alt text from the media library is used when empty."),
-                               validators=[Optional(), Length(max=500), NoControlCharacters()])
-    publish_at = DateTimeLocalField(_l("Publish at"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
-                                    validators=[Optional()],
-                                    description=_l("Optional: a future time schedules the post."))
+    featured_media = SelectField(
+        _l("Featured image"),
+        choices=[],
+        default="",
+        description=_l("Shown above the title, on the home page and in link previews."),
+    )
+    featured_alt = StringField(
+        _l("Featured image alt text"),
+        filters=[strip_text],
+        description=_l(
+            "Optional: describes the picture for people who can't see it; "
+            "the alt text from the media library is used when empty."
+        ),
+        validators=[Optional(), Length(max=500), NoControlCharacters()],
+    )
+    publish_at = DateTimeLocalField(
+        _l("Publish at"),
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+        validators=[Optional()],
+        description=_l("Optional: a future time schedules the post."),
+    )
     save_draft = SubmitField(_l("Save draft"))
     preview = SubmitField(_l("Preview"))
     publish = SubmitField(_l("Publish"))
@@ -74,12 +111,16 @@ class PostForm(FlaskForm):
     unpublish = SubmitField(_l("Unpublish"))
     # "Upload image": the picture goes to the media library and its Markdown to the end of the body.
     image = FileField(_l("Image"), description=_l("JPEG, PNG, WebP or GIF. Location and camera data are removed."))
-    image_alt = StringField(_l("Alt text for the image"), filters=[strip_text],
-                            description=_l("What the picture shows, for people who can't see it."),
-                            validators=[Length(max=500), NoControlCharacters()])
-    image_decorative = BooleanField(_l("Decorative image"),
-                                    description=_l("Only for a picture that adds nothing to the text: "
-                                                   "it needs no alt text."))
+    image_alt = StringField(
+        _l("Alt text for the image"),
+        filters=[strip_text],
+        description=_l("What the picture shows, for people who can't see it."),
+        validators=[Length(max=500), NoControlCharacters()],
+    )
+    image_decorative = BooleanField(
+        _l("Decorative image"),
+        description=_l("Only for a picture that adds nothing to the text: it needs no alt text."),
+    )
     upload = SubmitField(_l("Upload image"))
 
     def upload_is_valid(self) -> bool:
@@ -144,34 +185,49 @@ class AutosaveForm(FlaskForm):
 
 
 class AccountForm(FlaskForm):
-    name = StringField(_l("Name"), filters=[strip_text],
-                       validators=[DataRequired(_l("Enter your name.")), Length(max=100), NoControlCharacters()])
-    email = EmailField(_l("Email"), filters=[strip_text],
-                       validators=[DataRequired(_l("Enter your email.")), Length(max=254), Email()])
-    new_password = PasswordField(_l("New password"), description=_l("Leave empty to keep your password."),
-                                 validators=[Optional()] + new_password_validators())
-    confirm_password = PasswordField(_l("Repeat new password"),
-                                     validators=[EqualTo("new_password", _l("The new passwords do not match."))])
-    current_password = PasswordField(_l("Current password"),
-                                     validators=[DataRequired(_l("Enter your current password to save changes.")),
-                                                 Length(max=MAX_PASSWORD_LENGTH)])
+    name = StringField(
+        _l("Name"),
+        filters=[strip_text],
+        validators=[DataRequired(_l("Enter your name.")), Length(max=100), NoControlCharacters()],
+    )
+    email = EmailField(
+        _l("Email"), filters=[strip_text], validators=[DataRequired(_l("Enter your email.")), Length(max=254), Email()]
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        description=_l("Leave empty to keep your password."),
+        validators=[Optional()] + new_password_validators(),
+    )
+    confirm_password = PasswordField(
+        _l("Repeat new password"), validators=[EqualTo("new_password", _l("The new passwords do not match."))]
+    )
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password to save changes.")), Length(max=MAX_PASSWORD_LENGTH)],
+    )
     submit = SubmitField(_l("Save changes"))
 
 
 class AuthorForm(FlaskForm):
-    name = StringField(_l("Name"), filters=[strip_text],
-                       validators=[DataRequired(_l("Enter a name.")), Length(max=100), NoControlCharacters()])
-    email = EmailField(_l("Email"), filters=[strip_text],
-                       validators=[DataRequired(_l("Enter an email.")), Length(max=254), Email()])
+    name = StringField(
+        _l("Name"),
+        filters=[strip_text],
+        validators=[DataRequired(_l("Enter a name.")), Length(max=100), NoControlCharacters()],
+    )
+    email = EmailField(
+        _l("Email"), filters=[strip_text], validators=[DataRequired(_l("Enter an email.")), Length(max=254), Email()]
+    )
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.AUTHOR)
-    password = PasswordField(_l("Initial password"),
-                             validators=[DataRequired(_l("Set an initial password."))] + new_password_validators())
+    password = PasswordField(
+        _l("Initial password"), validators=[DataRequired(_l("Set an initial password."))] + new_password_validators()
+    )
     submit = SubmitField(_l("Add author"))
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"),
-                             validators=[DataRequired(_l("Set a new password."))] + new_password_validators())
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(_l("Set a new password."))] + new_password_validators()
+    )
     submit = SubmitField(_l("Reset password"))
 
 

@@ -9,8 +9,12 @@ from ..models import MailStatus, OutboxMail, Post, PostStatus, User, utcnow
 
 def editable_posts(user: User) -> Select:
     """The posts this user may edit, last changed first, with their author (the admin's list shows it)."""
-    return (select(Post).options(joinedload(Post.author)).where(Post.owned_by(user))
-            .order_by(Post.updated_at.desc(), Post.id.desc()))
+    return (
+        select(Post)
+        .options(joinedload(Post.author))
+        .where(Post.owned_by(user))
+        .order_by(Post.updated_at.desc(), Post.id.desc())
+    )
 
 
 def post_counts(user: User) -> dict[str, int]:
@@ -18,13 +22,14 @@ def post_counts(user: User) -> dict[str, int]:
     now = utcnow()
     draft = Post.is_draft.is_(True) | Post.published_at.is_(None)
     scheduled = ~draft & (Post.published_at > now)
-    row = db.session.execute(select(
-        func.coalesce(func.sum(case((draft, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((scheduled, 1), else_=0)), 0),
-        func.count(Post.id),
-    ).where(Post.owned_by(user))).one()
-    return {PostStatus.DRAFT: row[0], PostStatus.SCHEDULED: row[1],
-            PostStatus.PUBLISHED: row[2] - row[0] - row[1]}
+    row = db.session.execute(
+        select(
+            func.coalesce(func.sum(case((draft, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((scheduled, 1), else_=0)), 0),
+            func.count(Post.id),
+        ).where(Post.owned_by(user))
+    ).one()
+    return {PostStatus.DRAFT: row[0], PostStatus.SCHEDULED: row[1], PostStatus.PUBLISHED: row[2] - row[0] - row[1]}
 
 
 def failed_mail_count() -> int:

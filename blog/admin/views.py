@@ -47,11 +47,14 @@ def post_for_editing(post_id: int) -> Post:
 @bp.get("/")
 def dashboard():
     # Each panel is one box on the dashboard home; later features add theirs to this list.
-    panels = [{"template": "admin/_panel_posts.html", "counts": queries.post_counts(current_user)},
-              {"template": "admin/_panel_comments.html", "counts": moderation_counts(current_user)}]
+    panels = [
+        {"template": "admin/_panel_posts.html", "counts": queries.post_counts(current_user)},
+        {"template": "admin/_panel_comments.html", "counts": moderation_counts(current_user)},
+    ]
     if current_user.is_admin:
-        panels.append({"template": "admin/_panel_messages.html", "unread": unread_count(),
-                       "failed": queries.failed_mail_count()})
+        panels.append(
+            {"template": "admin/_panel_messages.html", "unread": unread_count(), "failed": queries.failed_mail_count()}
+        )
         panels.append({"template": "admin/_panel_authors.html", "active_authors": queries.active_author_count()})
     return render_template("admin/dashboard.html", panels=panels)
 
@@ -66,7 +69,8 @@ def featured_choices() -> list[tuple[str, str]]:
     """The featured image select: none, or any picture of the library (newest first), by file name."""
     rows = db.session.execute(media_queries.picture_choices()).all()
     return [("", _("No featured image"))] + [
-        (str(media_id), f"{name} ({width} × {height})") for media_id, name, width, height in rows]
+        (str(media_id), f"{name} ({width} × {height})") for media_id, name, width, height in rows
+    ]
 
 
 def featured_fields(post: Post | None) -> dict[str, str]:
@@ -82,17 +86,29 @@ def editor_form(post: Post | None) -> PostForm:
     if request.args.get("stash"):
         kept = restore_typed_text(request.args["stash"], post)
         if kept is not None:
-            flash(_("Your text was kept: it is not saved yet. Press %(buttons)s to save it.",
-                    buttons=save_buttons(post)))
+            flash(
+                _("Your text was kept: it is not saved yet. Press %(buttons)s to save it.", buttons=save_buttons(post))
+            )
             return PostForm(formdata=MultiDict({**featured_fields(post), **kept}))
-        flash(_("The text kept from your last session is no longer available: it is kept for %(hours)d hours, "
-                "for the account that typed it.", hours=current_app.config["EDITOR_STASH_HOURS"]))
+        flash(
+            _(
+                "The text kept from your last session is no longer available: it is kept for %(hours)d hours, "
+                "for the account that typed it.",
+                hours=current_app.config["EDITOR_STASH_HOURS"],
+            )
+        )
     if post is None:
         return PostForm()
     custom_excerpt = post.excerpt if post.excerpt != services.derive_excerpt(post.body_html) else ""
-    return PostForm(title=post.title, body=post.body, excerpt=custom_excerpt,
-                    tags=", ".join(tag.name for tag in post.tags), slug=post.slug, publish_at=local_publish_at(post),
-                    **featured_fields(post))
+    return PostForm(
+        title=post.title,
+        body=post.body,
+        excerpt=custom_excerpt,
+        tags=", ".join(tag.name for tag in post.tags),
+        slug=post.slug,
+        publish_at=local_publish_at(post),
+        **featured_fields(post),
+    )
 
 
 def save_buttons(post: Post | None) -> str:
@@ -129,18 +145,23 @@ def edit(post: Post | None):
             form.slug.errors.append(_("Another post already uses this slug."))
         elif action == "preview":
             preview = services.preview_of(
-                title=form.title.data, body=form.body.data, excerpt=form.excerpt.data, tag_names=form.tag_names(),
-                author=post.author if post else current_user, published_at=form.publish_at_utc()
-                or (post.published_at if post else None),
+                title=form.title.data,
+                body=form.body.data,
+                excerpt=form.excerpt.data,
+                tag_names=form.tag_names(),
+                author=post.author if post else current_user,
+                published_at=form.publish_at_utc() or (post.published_at if post else None),
                 featured_media=db.session.get(Media, form.featured_media_id()) if form.featured_media_id() else None,
-                featured_alt=form.featured_alt.data)
+                featured_alt=form.featured_alt.data,
+            )
         else:
             return save(post, form, action, requested_slug)
     return render_editor(form, post, preview=preview)
 
 
-def render_editor(form: PostForm, post: Post | None, preview=None, restored: PostRevision | None = None,
-                  unsaved: bool = False):
+def render_editor(
+    form: PostForm, post: Post | None, preview=None, restored: PostRevision | None = None, unsaved: bool = False
+):
     """The editor page, with the banner for unsaved autosaved text and the count of revisions.
 
     unsaved: the page shows text the author has not saved (an upload added to it), for the autosave to keep.
@@ -149,19 +170,28 @@ def render_editor(form: PostForm, post: Post | None, preview=None, restored: Pos
     autosave = None
     if post is not None and restored is None:
         autosave = revisions.pending_autosave(post, current_user.id)
-    return render_template("admin/edit.html", form=form, post=post, preview=preview, autosave=autosave,
-                           restored=restored, unsaved=unsaved, too_large_message=media_services.too_large_message(),
-                           words_per_minute=WORDS_PER_MINUTE,
-                           revision_count=revisions.revision_count(post.id) if post else 0)
+    return render_template(
+        "admin/edit.html",
+        form=form,
+        post=post,
+        preview=preview,
+        autosave=autosave,
+        restored=restored,
+        unsaved=unsaved,
+        too_large_message=media_services.too_large_message(),
+        words_per_minute=WORDS_PER_MINUTE,
+        revision_count=revisions.revision_count(post.id) if post else 0,
+    )
 
 
 def upload_into_body(form: PostForm, post: Post | None):
-    """"Upload image": the picture joins the library and its Markdown the end of the body; the post is not saved."""
+    """ "Upload image": the picture joins the library and its Markdown the end of the body; the post is not saved."""
     if form.upload_is_valid():
         alt = form.image_alt.data or ""
         try:
-            media = media_services.store_upload(form.image.data, current_user, alt,
-                                                decorative=form.image_decorative.data)
+            media = media_services.store_upload(
+                form.image.data, current_user, alt, decorative=form.image_decorative.data
+            )
         except media_services.UploadRefused as refused:
             form.image.errors.append(str(refused))
         else:
@@ -169,8 +199,13 @@ def upload_into_body(form: PostForm, post: Post | None):
             markdown = media_services.insert_markdown(media, "" if form.image_decorative.data else alt)
             form.body.data = f"{body}\n\n{markdown}\n" if body else f"{markdown}\n"
             form.image_alt.data, form.image_decorative.data = "", False
-            flash(_("The image is added at the end of the body. The post is not saved yet: press %(buttons)s "
-                    "to save it.", buttons=save_buttons(post)))
+            flash(
+                _(
+                    "The image is added at the end of the body. The post is not saved yet: press %(buttons)s "
+                    "to save it.",
+                    buttons=save_buttons(post),
+                )
+            )
             return render_editor(form, post, unsaved=True)
     return render_editor(form, post, unsaved=True), 400
 
@@ -239,8 +274,9 @@ def save(post: Post | None, form: PostForm, action: str, requested_slug: str):
     if post is None:
         post = Post(author_id=current_user.id, slug=requested_slug or services.unique_slug(form.title.data))
         db.session.add(post)
-    services.fill_post(post, title=form.title.data, body=form.body.data, excerpt=form.excerpt.data,
-                       tag_names=form.tag_names())
+    services.fill_post(
+        post, title=form.title.data, body=form.body.data, excerpt=form.excerpt.data, tag_names=form.tag_names()
+    )
     post.featured_media_id = form.featured_media_id()
     post.featured_alt = form.featured_alt.data or None
     if post.id is not None and requested_slug in ("", post.slug) and revisions.only_autosaved(post.id):
@@ -284,13 +320,22 @@ def store_autosave(post: Post | None):
     form = AutosaveForm()
     if not form.validate_on_submit():
         return jsonify(errors=form.errors), 400
-    post, revision = revisions.autosave(post, current_user.id, title=form.title.data, body=form.body.data or "",
-                                        excerpt=form.excerpt.data, tag_names=form.tag_names())
+    post, revision = revisions.autosave(
+        post,
+        current_user.id,
+        title=form.title.data,
+        body=form.body.data or "",
+        excerpt=form.excerpt.data,
+        tag_names=form.tag_names(),
+    )
     db.session.commit()
-    return jsonify(post_id=post.id, saved_at=revision.created_at.isoformat(),
-                   saved_at_text=format_datetime(revision.created_at, "medium"),
-                   edit_url=url_for("admin.edit_post", post_id=post.id),
-                   autosave_url=url_for("admin.autosave_post", post_id=post.id))
+    return jsonify(
+        post_id=post.id,
+        saved_at=revision.created_at.isoformat(),
+        saved_at_text=format_datetime(revision.created_at, "medium"),
+        edit_url=url_for("admin.edit_post", post_id=post.id),
+        autosave_url=url_for("admin.autosave_post", post_id=post.id),
+    )
 
 
 @bp.post("/posts/<int(max=2147483647):post_id>/autosave/restore")
@@ -302,9 +347,16 @@ def restore_autosave(post_id: int):
         flash(_("There are no unsaved changes to restore."))
         return redirect(url_for("admin.edit_post", post_id=post.id))
     # The slug and publishing time are the post's: autosave leaves them alone.
-    form = PostForm(formdata=None, title=autosave.title or post.title, body=autosave.body,
-                    excerpt=revisions.custom_excerpt(autosave), tags=autosave.tags, slug=post.slug,
-                    publish_at=local_publish_at(post), **featured_fields(post))
+    form = PostForm(
+        formdata=None,
+        title=autosave.title or post.title,
+        body=autosave.body,
+        excerpt=revisions.custom_excerpt(autosave),
+        tags=autosave.tags,
+        slug=post.slug,
+        publish_at=local_publish_at(post),
+        **featured_fields(post),
+    )
     return render_editor(form, post, restored=autosave)
 
 
@@ -320,8 +372,10 @@ def discard_autosave(post_id: int):
 @bp.get("/posts/<int(max=2147483647):post_id>/revisions")
 def post_revisions(post_id: int):
     post = post_for_editing(post_id)
-    rows = [(revision, revisions.diff_against_post(revision, post))
-            for revision in db.session.scalars(revisions.post_revisions(post.id))]
+    rows = [
+        (revision, revisions.diff_against_post(revision, post))
+        for revision in db.session.scalars(revisions.post_revisions(post.id))
+    ]
     return render_template("admin/revisions.html", post=post, rows=rows)
 
 
@@ -428,8 +482,9 @@ def new_author():
         if email_taken(form.email.data):
             form.email.errors.append(_("Another author already uses this email."))
         else:
-            user = create_author(email=form.email.data, name=form.name.data, password=form.password.data,
-                                 role=form.role.data)
+            user = create_author(
+                email=form.email.data, name=form.name.data, password=form.password.data, role=form.role.data
+            )
             db.session.commit()
             security_event("author_added", user.email, role=user.role, by=current_user.email)
             flash(_("Added %(name)s.", name=user.name))

@@ -41,10 +41,24 @@ def is_expired(row: UserSession, now) -> bool:
 def device_label(user_agent: str | None) -> str:
     """A short name for the device, like "Firefox on Windows"; empty when the User-Agent says nothing useful."""
     agent = user_agent or ""
-    browsers = [("Edg", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("FxiOS/", "Firefox"),
-                ("CriOS/", "Chrome"), ("Chrome/", "Chrome"), ("Safari/", "Safari")]
-    systems = [("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"), ("Windows", "Windows"),
-               ("CrOS", "ChromeOS"), ("Macintosh", "macOS"), ("Linux", "Linux")]
+    browsers = [
+        ("Edg", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("FxiOS/", "Firefox"),
+        ("CriOS/", "Chrome"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+    ]
+    systems = [
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Android", "Android"),
+        ("Windows", "Windows"),
+        ("CrOS", "ChromeOS"),
+        ("Macintosh", "macOS"),
+        ("Linux", "Linux"),
+    ]
     browser = next((name for marker, name in browsers if marker in agent), None)
     system = next((name for marker, name in systems if marker in agent), None)
     if browser and system:
@@ -61,8 +75,14 @@ def complete_login(user: User, remember: bool) -> None:
     now = utcnow()
     db.session.execute(delete(UserSession).where(UserSession.user_id == user.id, expired_condition(now)))
     token = new_session_token()
-    row = UserSession(token_digest=token_digest(token), user_id=user.id, created_at=now, last_seen_at=now,
-                      device=device_label(request.user_agent.string)[:60], remember=remember)
+    row = UserSession(
+        token_digest=token_digest(token),
+        user_id=user.id,
+        created_at=now,
+        last_seen_at=now,
+        device=device_label(request.user_agent.string)[:60],
+        remember=remember,
+    )
     db.session.add(row)
     db.session.commit()
     user.device_session_token, user.device_session_id = token, row.id
@@ -80,7 +100,8 @@ def user_for_token(token: str) -> User | None:
     if not token or len(token) > 100:
         return None
     found = db.session.execute(
-        select(UserSession, User).join(User, User.id == UserSession.user_id)
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
         .where(UserSession.token_digest == token_digest(token), User.active.is_(True))
     ).first()
     if found is None:
@@ -103,9 +124,11 @@ def user_for_token(token: str) -> User | None:
 
 def sessions_of(user: User):
     """The author's live sessions, most recently used first."""
-    return (select(UserSession)
-            .where(UserSession.user_id == user.id, ~expired_condition(utcnow()))
-            .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc()))
+    return (
+        select(UserSession)
+        .where(UserSession.user_id == user.id, ~expired_condition(utcnow()))
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+    )
 
 
 def end_session(user: User, session_id: int) -> UserSession | None:

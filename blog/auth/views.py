@@ -40,11 +40,21 @@ def account_key() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], scope="login-address",
-               deduct_when=failed_attempt, on_breach=rerender_on_breach(login_throttled_page, email_field="email"))
-@limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], methods=["POST"], scope="login-account",
-               key_func=account_key, deduct_when=failed_attempt,
-               on_breach=rerender_on_breach(login_throttled_page, email_field="email"))
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    methods=["POST"],
+    scope="login-address",
+    deduct_when=failed_attempt,
+    on_breach=rerender_on_breach(login_throttled_page, email_field="email"),
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
+    methods=["POST"],
+    scope="login-account",
+    key_func=account_key,
+    deduct_when=failed_attempt,
+    on_breach=rerender_on_breach(login_throttled_page, email_field="email"),
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("admin.dashboard"))

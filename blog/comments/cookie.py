@@ -29,6 +29,12 @@ def own_comment_ids() -> set[int]:
 
 def remember_comment(response, comment_id: int):
     ids = sorted(own_comment_ids() | {comment_id})[-MAX_REMEMBERED:]
-    response.set_cookie(COOKIE, _cookie_serializer().dumps(ids), max_age=COOKIE_DAYS * 86400, httponly=True,
-                        samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
+    response.set_cookie(
+        COOKIE,
+        _cookie_serializer().dumps(ids),
+        max_age=COOKIE_DAYS * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
     return response

@@ -15,20 +15,34 @@ MAX_COMMENT_LENGTH = 5000
 class CommentForm(PublicForm):
     form_name = "comment"
 
-    name = StringField(_l("Name"), filters=[strip_text],
-                       validators=[DataRequired(_l("Enter your name.")), Length(max=80), NoControlCharacters(),
-                                   NoEncodedWords()])
-    email = EmailField(_l("Email"), filters=[strip_text],
-                       description=_l("Never shown publicly."),
-                       validators=[DataRequired(_l("Enter your email.")), Length(max=254),
-                                   Email(INVALID_EMAIL, allow_smtputf8=False), NoEncodedWords()])
-    body = TextAreaField(_l("Comment"), filters=[strip_text],
-                         description=_l("Plain text with a little Markdown: *emphasis*, `code`, > quotes, "
-                                        "lists and [links](https://example.com)."),
-                         validators=[DataRequired(_l("Write a comment.")),
-                                     Length(max=MAX_COMMENT_LENGTH,
-                                            message=_l("Keep it under %(max)d characters.", max=MAX_COMMENT_LENGTH)),
-                                     NoControlCharacters(multiline=True)])
+    name = StringField(
+        _l("Name"),
+        filters=[strip_text],
+        validators=[DataRequired(_l("Enter your name.")), Length(max=80), NoControlCharacters(), NoEncodedWords()],
+    )
+    email = EmailField(
+        _l("Email"),
+        filters=[strip_text],
+        description=_l("Never shown publicly."),
+        validators=[
+            DataRequired(_l("Enter your email.")),
+            Length(max=254),
+            Email(INVALID_EMAIL, allow_smtputf8=False),
+            NoEncodedWords(),
+        ],
+    )
+    body = TextAreaField(
+        _l("Comment"),
+        filters=[strip_text],
+        description=_l(
+            "Plain text with a little Markdown: *emphasis*, `code`, > quotes, lists and [links](https://example.com)."
+        ),
+        validators=[
+            DataRequired(_l("Write a comment.")),
+            Length(max=MAX_COMMENT_LENGTH, message=_l("Keep it under %(max)d characters.", max=MAX_COMMENT_LENGTH)),
+            NoControlCharacters(multiline=True),
+        ],
+    )
     parent_id = HiddenField()
     submit = SubmitField(_l("Post comment"))
 
@@ -39,9 +53,15 @@ class CommentForm(PublicForm):
 class CommentEditForm(PublicForm):
     form_name = "comment-edit"
 
-    body = TextAreaField(_l("Comment"), filters=[strip_text],
-                         validators=[DataRequired(_l("Write a comment.")), Length(max=MAX_COMMENT_LENGTH),
-                                     NoControlCharacters(multiline=True)])
+    body = TextAreaField(
+        _l("Comment"),
+        filters=[strip_text],
+        validators=[
+            DataRequired(_l("Write a comment.")),
+            Length(max=MAX_COMMENT_LENGTH),
+            NoControlCharacters(multiline=True),
+        ],
+    )
     submit = SubmitField(_l("Save"))
 
 
@@ -51,8 +71,13 @@ class CommentDeleteForm(PublicForm):
 
 
 class BulkModerationForm(FlaskForm):
-    action = SelectField(_l("With the selected comments"),
-                         choices=[SelectChoice("approve", _l("Approve")), SelectChoice("spam", _l("Spam")),
-                                  SelectChoice("delete", _l("Delete"))])
+    action = SelectField(
+        _l("With the selected comments"),
+        choices=[
+            SelectChoice("approve", _l("Approve")),
+            SelectChoice("spam", _l("Spam")),
+            SelectChoice("delete", _l("Delete")),
+        ],
+    )
     status = HiddenField()
     submit = SubmitField(_l("Apply"))

@@ -32,8 +32,7 @@ def visible_condition(own_ids: set[int], moderator: bool, comment=Comment):
     if moderator:
         return comment.status.in_([Comment.APPROVED, Comment.PENDING])
     if own_ids:  # a commenter's browser sees their own held comments
-        return or_(comment.status == Comment.APPROVED,
-                   and_(comment.id.in_(own_ids), comment.status != Comment.DELETED))
+        return or_(comment.status == Comment.APPROVED, and_(comment.id.in_(own_ids), comment.status != Comment.DELETED))
     return comment.status == Comment.APPROVED
 
 
@@ -47,36 +46,47 @@ def is_shown(comment: Comment, own_ids: set[int], moderator: bool) -> bool:
 def feed_comments(post: Post, limit: int = 50) -> Select:
     """The newest comments every reader sees on a post: the comment feed lists what the page shows."""
     thread_root = aliased(Comment)
-    return (select(Comment).outerjoin(thread_root, thread_root.id == Comment.root_id)
-            .where(Comment.post_id == post.id, Comment.seen_by_readers(thread_root))
-            .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit))
+    return (
+        select(Comment)
+        .outerjoin(thread_root, thread_root.id == Comment.root_id)
+        .where(Comment.post_id == post.id, Comment.seen_by_readers(thread_root))
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(limit)
+    )
 
 
 def top_level_condition(own_ids: set[int], moderator: bool):
     """Top-level comments this reader sees: the visible ones, and placeholders with a visible reply."""
     reply = aliased(Comment)
-    has_shown_reply = (select(reply.id)
-                       .where(reply.root_id == Comment.id, visible_condition(own_ids, moderator, reply))
-                       .exists())
+    has_shown_reply = (
+        select(reply.id).where(reply.root_id == Comment.id, visible_condition(own_ids, moderator, reply)).exists()
+    )
     return or_(visible_condition(own_ids, moderator), and_(Comment.status == Comment.DELETED, has_shown_reply))
 
 
 def top_level_comments(post: Post, visible) -> Select:
-    return (select(Comment).where(Comment.post_id == post.id, Comment.parent_id.is_(None), visible)
-            .order_by(Comment.created_at, Comment.id))
+    return (
+        select(Comment)
+        .where(Comment.post_id == post.id, Comment.parent_id.is_(None), visible)
+        .order_by(Comment.created_at, Comment.id)
+    )
 
 
 def comment_thread(post: Post, page: int, own_ids: set[int], moderator: bool):
     """One page of top-level comments with all their replies: two queries plus the count."""
-    pagination = db.paginate(top_level_comments(post, top_level_condition(own_ids, moderator)), page=page,
-                             per_page=current_app.config["COMMENT_PAGE_SIZE"], error_out=True)
+    pagination = db.paginate(
+        top_level_comments(post, top_level_condition(own_ids, moderator)),
+        page=page,
+        per_page=current_app.config["COMMENT_PAGE_SIZE"],
+        error_out=True,
+    )
     roots = list(pagination.items)
     replies: Sequence[Comment] = []
     if roots:
         # Every status: a held or spam reply is not shown, but the approved replies under it are.
         replies = db.session.scalars(
-            select(Comment).where(Comment.root_id.in_([c.id for c in roots]))
-            .order_by(Comment.created_at, Comment.id)).all()
+            select(Comment).where(Comment.root_id.in_([c.id for c in roots])).order_by(Comment.created_at, Comment.id)
+        ).all()
 
     def shown(comment: Comment) -> bool:
         return is_shown(comment, own_ids, moderator)
@@ -84,8 +94,9 @@ def comment_thread(post: Post, page: int, own_ids: set[int], moderator: bool):
     return pagination, build_tree(roots, replies, current_app.config["COMMENT_MAX_DEPTH"], shown)
 
 
-def build_tree(roots: list[Comment], replies: Sequence[Comment], max_depth: int,
-               shown=lambda comment: True) -> list[Node]:
+def build_tree(
+    roots: list[Comment], replies: Sequence[Comment], max_depth: int, shown=lambda comment: True
+) -> list[Node]:
     """Nest replies under their parents; past max_depth they stay at the last level, oldest first.
 
     A reply that is not shown hands its place to its own replies: they hang under its nearest shown
@@ -131,8 +142,12 @@ def comment_page(comment: Comment) -> int:
     root = comment if comment.root_id is None else db.session.get_one(Comment, comment.root_id)
     before = db.session.scalar(
         select(func.count(Comment.id)).where(
-            Comment.post_id == root.post_id, Comment.parent_id.is_(None), top_level_condition(set(), False),
-            tuple_(Comment.created_at, Comment.id) < tuple_(root.created_at, root.id)))
+            Comment.post_id == root.post_id,
+            Comment.parent_id.is_(None),
+            top_level_condition(set(), False),
+            tuple_(Comment.created_at, Comment.id) < tuple_(root.created_at, root.id),
+        )
+    )
     return (before or 0) // current_app.config["COMMENT_PAGE_SIZE"] + 1
 
 
@@ -142,9 +157,13 @@ def comment_url(comment: Comment, post: Post) -> str:
 
 
 def moderation_queue(user, status: str) -> Select:
-    query = (select(Comment).join(Post, Comment.post_id == Post.id).where(Comment.status == status)
-             .options(joinedload(Comment.post), joinedload(Comment.parent))
-             .order_by(Comment.created_at.desc(), Comment.id.desc()))
+    query = (
+        select(Comment)
+        .join(Post, Comment.post_id == Post.id)
+        .where(Comment.status == status)
+        .options(joinedload(Comment.post), joinedload(Comment.parent))
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+    )
     return query.where(Post.owned_by(user))
 
 
@@ -161,7 +180,11 @@ def moderation_counts(user) -> dict[str, int]:
     def count(status: str):
         return func.coalesce(func.sum(case((Comment.status == status, 1), else_=0)), 0)
 
-    query = (select(count(Comment.PENDING), count(Comment.APPROVED), count(Comment.SPAM))
-             .select_from(Comment).join(Post, Comment.post_id == Post.id).where(Post.owned_by(user)))
+    query = (
+        select(count(Comment.PENDING), count(Comment.APPROVED), count(Comment.SPAM))
+        .select_from(Comment)
+        .join(Post, Comment.post_id == Post.id)
+        .where(Post.owned_by(user))
+    )
     pending, approved, spam = cast(tuple[int, int, int], db.session.execute(query).one())
     return {Comment.PENDING: pending, Comment.APPROVED: approved, Comment.SPAM: spam}

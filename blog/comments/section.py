@@ -33,8 +33,14 @@ def comment_section(post: Post, comment_form: CommentForm | None = None, form_er
             reply_to = None
     form.parent_id.data = str(reply_to.id) if reply_to else ""
     return {
-        "comments": comments, "thread": thread, "comment_form": form, "form_error": form_error,
-        "reply_to": reply_to, "own_ids": own_ids, "moderator": moderator,
-        "comments_open": services.comments_open(post), "button": ButtonForm() if moderator else None,
+        "comments": comments,
+        "thread": thread,
+        "comment_form": form,
+        "form_error": form_error,
+        "reply_to": reply_to,
+        "own_ids": own_ids,
+        "moderator": moderator,
+        "comments_open": services.comments_open(post),
+        "button": ButtonForm() if moderator else None,
         "edit_window": services.within_edit_window,
     }

@@ -43,8 +43,7 @@ def hold_reason(email: str, body: str, body_html: str, exclude_id: int | None = 
     if mode == "all":
         return _("every comment is moderated")
     if mode == "first-time":
-        query = select(Comment.id).where(func.lower(Comment.email) == email.lower(),
-                                         Comment.status == Comment.APPROVED)
+        query = select(Comment.id).where(func.lower(Comment.email) == email.lower(), Comment.status == Comment.APPROVED)
         if exclude_id is not None:
             query = query.where(Comment.id != exclude_id)
         if db.session.scalar(query.limit(1)) is None:
@@ -53,17 +52,20 @@ def hold_reason(email: str, body: str, body_html: str, exclude_id: int | None = 
 
 
 def is_duplicate(post: Post, body: str, exclude_id: int | None = None) -> bool:
-    query = select(Comment.id).where(Comment.post_id == post.id, Comment.body == body,
-                                     Comment.created_at > utcnow() - DUPLICATE_WINDOW)
+    query = select(Comment.id).where(
+        Comment.post_id == post.id, Comment.body == body, Comment.created_at > utcnow() - DUPLICATE_WINDOW
+    )
     if exclude_id is not None:
         query = query.where(Comment.id != exclude_id)
     return db.session.scalar(query.limit(1)) is not None
 
 
-def create_comment(post: Post, parent: Comment | None, *, name: str, email: str, body: str,
-                   client_address: str | None, honeypot: bool) -> Comment:
-    comment = Comment(post_id=post.id, name=name, email=email, body=body,
-                      client_address=(client_address or "")[:45] or None)
+def create_comment(
+    post: Post, parent: Comment | None, *, name: str, email: str, body: str, client_address: str | None, honeypot: bool
+) -> Comment:
+    comment = Comment(
+        post_id=post.id, name=name, email=email, body=body, client_address=(client_address or "")[:45] or None
+    )
     if parent is not None:
         comment.parent_id = parent.id
         comment.root_id = parent.thread_root_id
@@ -105,6 +107,7 @@ class AlreadyDeleted(Exception):
 # comment, so of two moderators acting at once the second finds nothing to change instead of bringing a
 # placeholder back to life.
 
+
 def approve_comment(comment: Comment) -> None:
     if comment.is_placeholder:
         raise AlreadyDeleted()
@@ -114,14 +117,18 @@ def approve_comment(comment: Comment) -> None:
 def mark_spam(comment: Comment) -> None:
     if comment.is_placeholder:
         raise AlreadyDeleted()
-    _change(comment, status=Comment.SPAM,
-            held_reason=func.coalesce(Comment.held_reason, _("marked as spam by a moderator")))
+    _change(
+        comment, status=Comment.SPAM, held_reason=func.coalesce(Comment.held_reason, _("marked as spam by a moderator"))
+    )
 
 
 def _change(comment: Comment, **values) -> None:
     changed = affected_rows(
-        update(Comment).where(Comment.id == comment.id, Comment.status != Comment.DELETED)
-        .values(updated_at=utcnow(), **values).execution_options(synchronize_session="fetch"))
+        update(Comment)
+        .where(Comment.id == comment.id, Comment.status != Comment.DELETED)
+        .values(updated_at=utcnow(), **values)
+        .execution_options(synchronize_session="fetch")
+    )
     if changed != 1:
         raise AlreadyDeleted()
 
@@ -140,8 +147,16 @@ def delete_comment(comment: Comment) -> None:
     if comment.is_placeholder:
         raise AlreadyDeleted()
     if has_replies(comment.id):
-        _change(comment, status=Comment.DELETED, name="", email="", body="", body_html="", held_reason=None,
-                client_address=None)
+        _change(
+            comment,
+            status=Comment.DELETED,
+            name="",
+            email="",
+            body="",
+            body_html="",
+            held_reason=None,
+            client_address=None,
+        )
         return
     parent_id = comment.parent_id
     _remove(comment.id)
@@ -165,8 +180,9 @@ def _remove(comment_id: int) -> None:
 
 def thread_ids(comment: Comment) -> list[int]:
     """The comment and every reply under it, at any depth."""
-    rows = db.session.execute(select(Comment.id, Comment.parent_id)
-                              .where(Comment.root_id == comment.thread_root_id)).all()
+    rows = db.session.execute(
+        select(Comment.id, Comment.parent_id).where(Comment.root_id == comment.thread_root_id)
+    ).all()
     children: dict[int | None, list[int]] = {}
     for reply_id, parent_id in rows:
         children.setdefault(parent_id, []).append(reply_id)

@@ -37,8 +37,9 @@ bp.add_app_template_global(comment_section)
 def render_post_with_form(post: Post, form: CommentForm, status: int, form_error: str | None = None):
     """The article again, its comment form showing what was typed and what to fix."""
     older, newer = neighbours(post)
-    return render_template("posts/article.html", post=post, older=older, newer=newer, comment_form=form,
-                           form_error=form_error), status
+    return render_template(
+        "posts/article.html", post=post, older=older, newer=newer, comment_form=form, form_error=form_error
+    ), status
 
 
 def comment_throttled_page(message: str) -> str:
@@ -49,8 +50,12 @@ def comment_throttled_page(message: str) -> str:
 
 @bp.post("/posts/<slug>/comments")
 @csrf.exempt  # the stateless signed token below replaces the session-bound one
-@limiter.limit(lambda: current_app.config["COMMENT_RATE_LIMIT"], scope="comment", deduct_when=accepted_post,
-               on_breach=rerender_on_breach(comment_throttled_page))
+@limiter.limit(
+    lambda: current_app.config["COMMENT_RATE_LIMIT"],
+    scope="comment",
+    deduct_when=accepted_post,
+    on_breach=rerender_on_breach(comment_throttled_page),
+)
 def create(slug: str):
     post = db.first_or_404(post_by_slug(slug))
     form = CommentForm()
@@ -72,9 +77,15 @@ def create(slug: str):
         form.body.errors.append(_("The same comment was just posted here."))
         return render_post_with_form(post, form, 200, _("Please correct the fields marked below."))
 
-    comment = services.create_comment(post, parent, name=form.name.data, email=form.email.data,
-                                      body=form.body.data, client_address=get_remote_address(),
-                                      honeypot=form.honeypot_filled())
+    comment = services.create_comment(
+        post,
+        parent,
+        name=form.name.data,
+        email=form.email.data,
+        body=form.body.data,
+        client_address=get_remote_address(),
+        honeypot=form.honeypot_filled(),
+    )
     db.session.commit()
     return remember_comment(redirect(comment_url(comment, post)), comment.id)
 
@@ -95,8 +106,14 @@ def own_comment(comment_id: int) -> tuple[Comment, Post]:
         abort(404)
     post = db.first_or_404(visible_post(comment.post_id))
     if comment.id not in own_comment_ids() or not services.within_edit_window(comment):
-        abort(403, description=_("You can change a comment for %(minutes)d minutes after posting it, "
-                                 "from the browser you posted it from.", minutes=services.EDIT_WINDOW_MINUTES))
+        abort(
+            403,
+            description=_(
+                "You can change a comment for %(minutes)d minutes after posting it, "
+                "from the browser you posted it from.",
+                minutes=services.EDIT_WINDOW_MINUTES,
+            ),
+        )
     return comment, post
 
 
@@ -122,8 +139,14 @@ def edit(comment_id: int):
                     abort(404)
                 return redirect(comment_url(comment, post))
     form.issue_token(comment.id)
-    return render_template("comments/edit.html", form=form, comment=comment, post=post, error=error,
-                           edit_minutes=services.EDIT_WINDOW_MINUTES), status
+    return render_template(
+        "comments/edit.html",
+        form=form,
+        comment=comment,
+        post=post,
+        error=error,
+        edit_minutes=services.EDIT_WINDOW_MINUTES,
+    ), status
 
 
 @bp.route("/comments/<int(max=2147483647):comment_id>/delete", methods=["GET", "POST"])
@@ -145,8 +168,14 @@ def delete(comment_id: int):
                 abort(404)
             return redirect(url_for("posts.article", slug=post.slug) + "#comments")
     form.issue_token(comment.id)
-    return render_template("comments/delete.html", form=form, comment=comment, post=post, error=error,
-                           has_replies=services.has_replies(comment.id)), status
+    return render_template(
+        "comments/delete.html",
+        form=form,
+        comment=comment,
+        post=post,
+        error=error,
+        has_replies=services.has_replies(comment.id),
+    ), status
 
 
 # --- moderation: /admin/comments ---------------------------------------------------------------------------
@@ -168,12 +197,17 @@ def queue():
     status = request.args.get("status", Comment.PENDING)
     if status not in STATUSES:
         abort(404)
-    pagination = db.paginate(moderation_queue(current_user, status), page=page_number(), per_page=50,
-                             error_out=True)
+    pagination = db.paginate(moderation_queue(current_user, status), page=page_number(), per_page=50, error_out=True)
     with_replies = set(db.session.scalars(parents_with_replies([c.id for c in pagination.items])))
-    return render_template("comments/queue.html", pagination=pagination, status=status,
-                           counts=moderation_counts(current_user), button=ButtonForm(), with_replies=with_replies,
-                           bulk=BulkModerationForm(status=status))
+    return render_template(
+        "comments/queue.html",
+        pagination=pagination,
+        status=status,
+        counts=moderation_counts(current_user),
+        button=ButtonForm(),
+        with_replies=with_replies,
+        bulk=BulkModerationForm(status=status),
+    )
 
 
 ALREADY_DELETED = _l("This comment was already deleted.")
@@ -222,12 +256,12 @@ def delete_thread(comment_id: int):
             db.session.commit()
         except GONE:
             return already_deleted(url_for("comments.queue"))
-        flash(ngettext("Deleted the comment and %(num)d reply.", "Deleted the comment and %(num)d replies.",
-                       replies))
+        flash(ngettext("Deleted the comment and %(num)d reply.", "Deleted the comment and %(num)d replies.", replies))
         return back(url_for("comments.queue"))
     replies = len(services.thread_ids(comment)) - 1
-    return render_template("comments/delete_thread.html", comment=comment, replies=replies, form=form,
-                           next=request.args.get("next", ""))
+    return render_template(
+        "comments/delete_thread.html", comment=comment, replies=replies, form=form, next=request.args.get("next", "")
+    )
 
 
 @bp.post("/admin/comments/bulk")
@@ -253,8 +287,13 @@ def bulk():
         except GONE:
             return already_deleted(url_for("comments.queue", status=status))
         if done < len(ids):
-            flash(ngettext("%(num)d of the selected comments was already deleted.",
-                           "%(num)d of the selected comments were already deleted.", len(ids) - done))
+            flash(
+                ngettext(
+                    "%(num)d of the selected comments was already deleted.",
+                    "%(num)d of the selected comments were already deleted.",
+                    len(ids) - done,
+                )
+            )
         flash(ngettext("%(num)d comment done.", "%(num)d comments done.", done))
     elif not ids:
         flash(_("Select at least one comment first."))

@@ -7,6 +7,9 @@ from ..models import ContactMessage
 
 
 def inbox_messages(archived: bool) -> Select:
-    return (select(ContactMessage).where(ContactMessage.is_archived.is_(archived))
-            .options(selectinload(ContactMessage.mails))
-            .order_by(ContactMessage.created_at.desc(), ContactMessage.id.desc()))
+    return (
+        select(ContactMessage)
+        .where(ContactMessage.is_archived.is_(archived))
+        .options(selectinload(ContactMessage.mails))
+        .order_by(ContactMessage.created_at.desc(), ContactMessage.id.desc())
+    )

@@ -33,13 +33,18 @@ def form():
 
 @bp.post("/contact")
 @csrf.exempt  # the stateless signed token replaces the session-bound one, as on comments
-@limiter.limit(lambda: current_app.config["CONTACT_RATE_LIMIT"], scope="contact", deduct_when=accepted_post,
-               on_breach=rerender_on_breach(lambda message: render_contact(ContactForm(), message)))
+@limiter.limit(
+    lambda: current_app.config["CONTACT_RATE_LIMIT"],
+    scope="contact",
+    deduct_when=accepted_post,
+    on_breach=rerender_on_breach(lambda message: render_contact(ContactForm(), message)),
+)
 def send():
     form = ContactForm()
     config = current_app.config
-    problem = form.problem("contact", min_seconds=config["CONTACT_MIN_SECONDS"],
-                           max_hours=config["CONTACT_TOKEN_HOURS"])
+    problem = form.problem(
+        "contact", min_seconds=config["CONTACT_MIN_SECONDS"], max_hours=config["CONTACT_TOKEN_HOURS"]
+    )
     if problem:
         form.validate()
         return render_contact(form, problem[1]), problem[0]
@@ -50,8 +55,9 @@ def send():
     if services.is_duplicate(form.email.data, form.message.data):
         form.message.errors.append(_("You sent this message already; it has arrived."))
         return render_contact(form, _("Please correct the fields marked below."))
-    contact, mail = services.store_message(name=form.name.data, email=form.email.data,
-                                           message=form.message.data, client_address=get_remote_address())
+    contact, mail = services.store_message(
+        name=form.name.data, email=form.email.data, message=form.message.data, client_address=get_remote_address()
+    )
     db.session.commit()  # stored before anything else can go wrong
     if mail is not None:
         send_soon(mail)
@@ -68,9 +74,16 @@ def thanks():
 def inbox():
     archived = request.args.get("archived") == "1"
     pagination = db.paginate(inbox_messages(archived), page=page_number(), per_page=25, error_out=True)
-    return render_template("contact/inbox.html", pagination=pagination, archived=archived, button=ButtonForm(),
-                           unread=unread_count(), delivery_status=services.delivery_status,
-                           NOT_MAILED=services.NOT_MAILED, mailto=mailto)
+    return render_template(
+        "contact/inbox.html",
+        pagination=pagination,
+        archived=archived,
+        button=ButtonForm(),
+        unread=unread_count(),
+        delivery_status=services.delivery_status,
+        NOT_MAILED=services.NOT_MAILED,
+        mailto=mailto,
+    )
 
 
 def mailto(contact: ContactMessage) -> str:
@@ -79,8 +92,10 @@ def mailto(contact: ContactMessage) -> str:
 
 
 ACTIONS = {
-    "read": ("is_read", True), "unread": ("is_read", False),
-    "archive": ("is_archived", True), "unarchive": ("is_archived", False),
+    "read": ("is_read", True),
+    "unread": ("is_read", False),
+    "archive": ("is_archived", True),
+    "unarchive": ("is_archived", False),
 }
 
 
@@ -93,8 +108,14 @@ def mark(message_id: int, action: str):
     attribute, value = ACTIONS[action]
     setattr(contact, attribute, value)
     db.session.commit()
-    flash({"read": _("Marked as read."), "unread": _("Marked as unread."), "archive": _("Archived."),
-           "unarchive": _("Moved back to the inbox.")}[action])
+    flash(
+        {
+            "read": _("Marked as read."),
+            "unread": _("Marked as unread."),
+            "archive": _("Archived."),
+            "unarchive": _("Moved back to the inbox."),
+        }[action]
+    )
     return redirect(url_for("contact.inbox", archived="1" if contact.is_archived and action != "archive" else None))
 
 

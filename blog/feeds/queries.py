@@ -19,5 +19,11 @@ def sitemap_posts() -> Select:
 
 def sitemap_tags() -> Select:
     """Tags that have at least one visible post (a tag of drafts only is not a page yet)."""
-    return (select(Tag.slug).join(post_tags, post_tags.c.tag_id == Tag.id).join(Post, Post.id == post_tags.c.post_id)
-            .where(Post.is_visible()).distinct().order_by(Tag.slug))
+    return (
+        select(Tag.slug)
+        .join(post_tags, post_tags.c.tag_id == Tag.id)
+        .join(Post, Post.id == post_tags.c.post_id)
+        .where(Post.is_visible())
+        .distinct()
+        .order_by(Tag.slug)
+    )

@@ -40,9 +40,15 @@ def sitemap():
     tags = db.session.scalars(queries.sitemap_tags()).all()
     per_page = current_app.config["POSTS_PER_PAGE"]
     archive_pages = max(1, -(-len(posts) // per_page))
-    return xml_response("feeds/sitemap.xml", "application/xml; charset=utf-8", posts=posts, tags=tags,
-                        archive_pages=archive_pages, months=archive_months(),
-                        newest=posts[0].updated_at if posts else None)
+    return xml_response(
+        "feeds/sitemap.xml",
+        "application/xml; charset=utf-8",
+        posts=posts,
+        tags=tags,
+        archive_pages=archive_pages,
+        months=archive_months(),
+        newest=posts[0].updated_at if posts else None,
+    )
 
 
 @bp.get("/robots.txt")
@@ -50,4 +56,3 @@ def robots():
     response = make_response(render_template("feeds/robots.txt"))
     response.headers["Content-Type"] = "text/plain; charset=utf-8"
     return response
-

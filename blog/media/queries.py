@@ -12,8 +12,11 @@ def variant_named(name: str) -> Select:
 
 def library() -> Select:
     """Every picture, newest first, with its versions and uploader loaded up front."""
-    return (select(Media).options(selectinload(Media.variants), selectinload(Media.uploader))
-            .order_by(Media.created_at.desc(), Media.id.desc()))
+    return (
+        select(Media)
+        .options(selectinload(Media.variants), selectinload(Media.uploader))
+        .order_by(Media.created_at.desc(), Media.id.desc())
+    )
 
 
 def picture_choices() -> Select:

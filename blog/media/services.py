@@ -70,8 +70,9 @@ def human_size(size: int) -> str:
 def decode(data: bytes) -> Image.Image:
     """The picture, fully decoded: by its content, never by its name or declared type."""
     max_pixels = current_app.config["MEDIA_MAX_PIXELS"]
-    not_a_picture = _("This is not a picture we accept: upload a JPEG, PNG, WebP or GIF image "
-                      "(SVG and other kinds are refused).")
+    not_a_picture = _(
+        "This is not a picture we accept: upload a JPEG, PNG, WebP or GIF image (SVG and other kinds are refused)."
+    )
     with warnings.catch_warnings():
         # Pillow warns past its own pixel limit and raises at twice that: both are refusals here.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -87,8 +88,14 @@ def decode(data: bytes) -> Image.Image:
             _refuse(not_a_picture)
         # Checked from the header alone, before anything is decompressed.
         if image.width * image.height > max_pixels:
-            _refuse(_("The picture has too many pixels (%(w)d × %(h)d); the limit is %(limit)s million.",
-                      w=image.width, h=image.height, limit=f"{max_pixels / 1_000_000:g}"))
+            _refuse(
+                _(
+                    "The picture has too many pixels (%(w)d × %(h)d); the limit is %(limit)s million.",
+                    w=image.width,
+                    h=image.height,
+                    limit=f"{max_pixels / 1_000_000:g}",
+                )
+            )
         try:
             image.load()  # the first frame of a GIF or animated WebP
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -174,10 +181,18 @@ def store_upload(file_storage, uploader: User | None, alt: str, decorative: bool
     fmt = image.format or ""  # decode() only returns images whose format it accepted
     clean = clean_copy(image)
     mime_type, _ext = ACCEPTED_FORMATS[fmt]
-    media = Media(content_hash=content_hash, original_filename=safe_filename(file_storage.filename),
-                  format=fmt, mime_type=mime_type, width=clean.width, height=clean.height, byte_size=len(data),
-                  alt_text="" if decorative else alt.strip(), decorative=decorative,
-                  uploader_id=uploader.id if uploader else None)
+    media = Media(
+        content_hash=content_hash,
+        original_filename=safe_filename(file_storage.filename),
+        format=fmt,
+        mime_type=mime_type,
+        width=clean.width,
+        height=clean.height,
+        byte_size=len(data),
+        alt_text="" if decorative else alt.strip(),
+        decorative=decorative,
+        uploader_id=uploader.id if uploader else None,
+    )
     storage = media_storage()
     written = []
     try:
@@ -189,8 +204,14 @@ def store_upload(file_storage, uploader: User | None, alt: str, decorative: bool
                 # The name changes whenever the bytes do (so URLs can be cached for ever), and stays
                 # unique per upload even when two uploads strip down to the same pixels.
                 digest = hashlib.sha256(content_hash.encode() + encoded).hexdigest()[:20]
-                variant = MediaVariant(name=f"{digest}-{width}.{ext}", format=variant_format, mime_type=variant_mime,
-                                       width=version.width, height=version.height, byte_size=len(encoded))
+                variant = MediaVariant(
+                    name=f"{digest}-{width}.{ext}",
+                    format=variant_format,
+                    mime_type=variant_mime,
+                    width=version.width,
+                    height=version.height,
+                    byte_size=len(encoded),
+                )
                 storage.put(variant, encoded)
                 written.append(variant)
                 media.variants.append(variant)
@@ -243,8 +264,11 @@ def posts_using(media_list: list[Media]) -> dict[int, list[Post]]:
     if not owner:
         return usage
     names = list(owner)
-    condition = or_(*(Post.body.contains(f"/media/{name}", autoescape=True) for name in names)) \
-        if len(names) <= 50 else Post.body.contains("/media/", autoescape=True)
+    condition = (
+        or_(*(Post.body.contains(f"/media/{name}", autoescape=True) for name in names))
+        if len(names) <= 50
+        else Post.body.contains("/media/", autoescape=True)
+    )
     # A featured picture is used too: its posts are found in the same query.
     condition = or_(condition, Post.featured_media_id.in_(list(usage)))
     posts = db.session.scalars(select(Post).where(condition).order_by(Post.title, Post.id)).all()
@@ -278,7 +302,8 @@ def responsive_images(names: set[str]) -> dict[str, ResponsiveImage]:
     with db.session.no_autoflush:
         rows = db.session.scalars(
             select(MediaVariant)
-            .where(MediaVariant.media_id.in_(wanted)).order_by(MediaVariant.media_id, MediaVariant.width)
+            .where(MediaVariant.media_id.in_(wanted))
+            .order_by(MediaVariant.media_id, MediaVariant.width)
         ).all()
     by_media: dict[int, list[MediaVariant]] = {}
     for variant in rows:
@@ -299,8 +324,12 @@ def responsive_image(variants: list[MediaVariant]) -> ResponsiveImage:
     largest = original[-1]
     return ResponsiveImage(
         webp=[(f"/media/{v.name}", v.width) for v in webp] if original is not webp else [],
-        fallback=[(f"/media/{v.name}", v.width) for v in original], fallback_mime=largest.mime_type,
-        src=f"/media/{largest.name}", width=largest.width, height=largest.height)
+        fallback=[(f"/media/{v.name}", v.width) for v in original],
+        fallback_mime=largest.mime_type,
+        src=f"/media/{largest.name}",
+        width=largest.width,
+        height=largest.height,
+    )
 
 
 # Link previews (Facebook, Mastodon, Slack...) show about 1200 pixels wide at most.
@@ -330,8 +359,12 @@ def share_image(post) -> SharedImage | None:
         own = [v for v in media.variants if v.format == media.format] or list(media.variants)
         fitting = [v for v in own if v.width <= SHARE_WIDTH] or [min(own, key=lambda v: v.width)]
         chosen = max(fitting, key=lambda v: v.width)
-        return SharedImage(url=absolute_url("media.serve", name=chosen.name), width=chosen.width,
-                           height=chosen.height, alt=post.featured_image_alt)
+        return SharedImage(
+            url=absolute_url("media.serve", name=chosen.name),
+            width=chosen.width,
+            height=chosen.height,
+            alt=post.featured_image_alt,
+        )
     first = _FirstImage.of(getattr(post, "body_html", "") or "")
     if first is None:
         return None
@@ -343,8 +376,9 @@ def share_image(post) -> SharedImage | None:
         url = src
     else:
         return None
-    return SharedImage(url=url, width=_pixels(first.get("width")), height=_pixels(first.get("height")),
-                       alt=first.get("alt") or "")
+    return SharedImage(
+        url=url, width=_pixels(first.get("width")), height=_pixels(first.get("height")), alt=first.get("alt") or ""
+    )
 
 
 def _pixels(value: str | None) -> int | None:

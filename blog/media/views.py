@@ -57,11 +57,16 @@ def wants_json() -> bool:
 
 
 def library_page(form: UploadForm, status: int = 200):
-    pagination = db.paginate(
-        queries.library(), page=page_number(), per_page=48, error_out=True)
+    pagination = db.paginate(queries.library(), page=page_number(), per_page=48, error_out=True)
     usage = services.posts_using(pagination.items)
-    return render_template("media/library.html", form=form, pagination=pagination, usage=usage,
-                           human_size=services.human_size, insert_markdown=insert_markdown), status
+    return render_template(
+        "media/library.html",
+        form=form,
+        pagination=pagination,
+        usage=usage,
+        human_size=services.human_size,
+        insert_markdown=insert_markdown,
+    ), status
 
 
 @bp.get("/admin/media")
@@ -76,18 +81,25 @@ def upload():
     form = UploadForm()
     if form.validate_on_submit():
         try:
-            media = services.store_upload(form.image.data, current_user, form.alt.data or "",
-                                          decorative=form.decorative.data)
+            media = services.store_upload(
+                form.image.data, current_user, form.alt.data or "", decorative=form.decorative.data
+            )
         except services.UploadRefused as refused:
             form.image.errors.append(str(refused))
         else:
             markdown = insert_markdown(media, form.alt.data or "")
             if wants_json():
                 full = media.full_size
-                return jsonify(id=media.id, url=f"/media/{full.name}", markdown=markdown,
-                               width=full.width, height=full.height)
-            flash(_("“%(name)s” is in the library. Put it in a post with: %(markdown)s",
-                    name=media.original_filename, markdown=markdown))
+                return jsonify(
+                    id=media.id, url=f"/media/{full.name}", markdown=markdown, width=full.width, height=full.height
+                )
+            flash(
+                _(
+                    "“%(name)s” is in the library. Put it in a post with: %(markdown)s",
+                    name=media.original_filename,
+                    markdown=markdown,
+                )
+            )
             return redirect(url_for("media.library"))
     if wants_json():
         errors = [error for field in form for error in field.errors]

@@ -38,12 +38,7 @@ def published_posts(with_tags: bool = False) -> Select:
 
 
 def recent_posts(limit: int = 5) -> Select:
-    return (
-        select(Post)
-        .where(Post.is_visible())
-        .order_by(Post.published_at.desc(), Post.id.desc())
-        .limit(limit)
-    )
+    return select(Post).where(Post.is_visible()).order_by(Post.published_at.desc(), Post.id.desc()).limit(limit)
 
 
 def tag_by_slug(slug: str) -> Select:

@@ -117,13 +117,26 @@ def apply_editor_action(post: Post, action: str, publish_at: datetime | None) ->
         raise ValueError(action)
 
 
-def preview_of(*, title: str, body: str, excerpt: str | None, tag_names: list[str], author, published_at,
-               featured_media=None, featured_alt: str | None = None):
+def preview_of(
+    *,
+    title: str,
+    body: str,
+    excerpt: str | None,
+    tag_names: list[str],
+    author,
+    published_at,
+    featured_media=None,
+    featured_alt: str | None = None,
+):
     """What readers would see, built without touching the session (nothing is saved)."""
     body_html = render_markdown(body)
     return SimpleNamespace(
-        title=title, body_html=body_html, excerpt=excerpt or derive_excerpt(body_html),
-        reading_minutes=reading_minutes(body), author=author, published_at=published_at or utcnow(),
+        title=title,
+        body_html=body_html,
+        excerpt=excerpt or derive_excerpt(body_html),
+        reading_minutes=reading_minutes(body),
+        author=author,
+        published_at=published_at or utcnow(),
         tags=[SimpleNamespace(name=name, slug=slugify(name, 60) or "tag") for name in tag_names],
         featured_media=featured_media,
         featured_image_alt=(featured_alt or featured_media.alt_text) if featured_media is not None else "",

@@ -19,9 +19,7 @@ bp = Blueprint("posts", __name__)
 
 
 def paginate(query):
-    return db.paginate(
-        query, page=page_number(), per_page=current_app.config["POSTS_PER_PAGE"], error_out=True
-    )
+    return db.paginate(query, page=page_number(), per_page=current_app.config["POSTS_PER_PAGE"], error_out=True)
 
 
 @bp.get("/")

@@ -47,16 +47,24 @@ def document(title: str, tag_names: list[str], excerpt: str, body_html: str) -> 
 def write_entry(connection, post_id: int, doc: dict[str, str]) -> None:
     values = {"id": post_id, **doc}
     if connection.dialect.name == "postgresql":
-        connection.execute(text(
-            "UPDATE posts SET search_vector = "
-            "setweight(to_tsvector('simple', :title), 'A') || setweight(to_tsvector('simple', :tags), 'B') || "
-            "setweight(to_tsvector('simple', :excerpt), 'C') || setweight(to_tsvector('simple', :body), 'D') "
-            "WHERE id = :id"), values)
+        connection.execute(
+            text(
+                "UPDATE posts SET search_vector = "
+                "setweight(to_tsvector('simple', :title), 'A') || setweight(to_tsvector('simple', :tags), 'B') || "
+                "setweight(to_tsvector('simple', :excerpt), 'C') || setweight(to_tsvector('simple', :body), 'D') "
+                "WHERE id = :id"
+            ),
+            values,
+        )
     else:
         connection.execute(text("DELETE FROM post_search WHERE rowid = :id"), {"id": post_id})
-        connection.execute(text(
-            "INSERT INTO post_search (rowid, title, tags, excerpt, body) VALUES (:id, :title, :tags, :excerpt, :body)"),
-            values)
+        connection.execute(
+            text(
+                "INSERT INTO post_search (rowid, title, tags, excerpt, body) "
+                "VALUES (:id, :title, :tags, :excerpt, :body)"
+            ),
+            values,
+        )
 
 
 def delete_entry(connection, post_id: int) -> None:
@@ -87,9 +95,12 @@ def reindex_all(connection, progress=None) -> int:
     if connection.dialect.name != "postgresql":
         connection.execute(text("DELETE FROM post_search"))
     tags: dict[int, list[str]] = {}
-    for post_id, name in connection.execute(text(
+    for post_id, name in connection.execute(
+        text(
             "SELECT post_tags.post_id, tags.name FROM post_tags JOIN tags ON tags.id = post_tags.tag_id "
-            "ORDER BY tags.name")):
+            "ORDER BY tags.name"
+        )
+    ):
         tags.setdefault(post_id, []).append(name)
     rows = connection.execute(text("SELECT id, title, excerpt, body_html FROM posts ORDER BY id")).all()
     for post_id, title, excerpt, body_html in rows:

@@ -72,17 +72,18 @@ def tsquery(terms: list[Term]) -> str:
 
 def matching_posts(terms: list[Term]):
     """A select() of visible posts matching every term, best first (title hits weigh the most)."""
-    query = (db.select(Post).where(Post.is_visible())
-             .options(*listing_loads()))
+    query = db.select(Post).where(Post.is_visible()).options(*listing_loads())
     if db.engine.dialect.name == "postgresql":
         tsq = db.func.to_tsquery("simple", tsquery(terms))
         vector: ColumnClause = literal_column("posts.search_vector")
         rank = db.func.ts_rank_cd(text("'{0.1, 0.2, 0.4, 1.0}'"), vector, tsq)
         return query.where(vector.op("@@")(tsq)).order_by(rank.desc(), Post.published_at.desc(), Post.id)
-    return (query.join(post_search, literal_column("post_search.rowid") == Post.id)
-            .where(text("post_search MATCH :fts").bindparams(fts=fts5_query(terms)))
-            # bm25 weights per column: title, tags, excerpt, body
-            .order_by(text("bm25(post_search, 10.0, 4.0, 2.0, 1.0)"), Post.published_at.desc(), Post.id))
+    return (
+        query.join(post_search, literal_column("post_search.rowid") == Post.id)
+        .where(text("post_search MATCH :fts").bindparams(fts=fts5_query(terms)))
+        # bm25 weights per column: title, tags, excerpt, body
+        .order_by(text("bm25(post_search, 10.0, 4.0, 2.0, 1.0)"), Post.published_at.desc(), Post.id)
+    )
 
 
 def search_posts(raw: str, page: int):
@@ -91,8 +92,9 @@ def search_posts(raw: str, page: int):
     if not terms:
         return None, terms
     try:
-        pagination = db.paginate(matching_posts(terms), page=page,
-                                 per_page=current_app.config["POSTS_PER_PAGE"], error_out=True)
+        pagination = db.paginate(
+            matching_posts(terms), page=page, per_page=current_app.config["POSTS_PER_PAGE"], error_out=True
+        )
     except DBAPIError:
         # The terms are plain words, so this should not happen; if it does, a reader sees "no results".
         db.session.rollback()
@@ -113,14 +115,15 @@ def snippet(post: Post, terms: list[Term], width: int = 32) -> Markup:
 
     first = next((i for i, word in enumerate(words) if matches(word)), 0)
     start = max(0, first - width // 3)
-    chosen = words[start:start + width]
+    chosen = words[start : start + width]
     pieces = []
     for word in chosen:
         edges = _EDGES.match(word)
         assert edges is not None  # the pattern matches any string
         lead, core, trail = edges.groups()
-        pieces.append(Markup("{}<mark>{}</mark>{}").format(lead, core, trail) if core and matches(core)
-                      else escape(word))
+        pieces.append(
+            Markup("{}<mark>{}</mark>{}").format(lead, core, trail) if core and matches(core) else escape(word)
+        )
     text_ = Markup(" ").join(pieces)
     if start > 0:
         text_ = Markup("\u2026 ") + text_

@@ -12,5 +12,4 @@ bp = Blueprint("search", __name__)
 def results():
     query = request.args.get("q", "")[:1000]
     pagination, terms = search_posts(query, page_number()) if query.strip() else (None, [])
-    return render_template("search/results.html", query=query, pagination=pagination, terms=terms,
-                           snippet=snippet)
+    return render_template("search/results.html", query=query, pagination=pagination, terms=terms, snippet=snippet)

@@ -17,8 +17,14 @@ AUTHOR_EMAIL = "bea@example.com"
 AUTHOR_PASSWORD = "browser passphrase"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 LAUNCH_FLAGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 
 
@@ -45,11 +51,22 @@ def demo_site(tmp_path_factory, **settings):
     path = tmp_path_factory.mktemp("live") / "blog.sqlite3"
     url = f"sqlite:///{path}"
     migrate_database(url)
-    app = create_app({**BASE_CONFIG, "TESTING": False, "SQLALCHEMY_DATABASE_URI": url, "COMMENT_MIN_SECONDS": 1,
-                      "CONTACT_MIN_SECONDS": 1, "MEDIA_ROOT": str(path.parent / "media"), **settings})
+    app = create_app(
+        {
+            **BASE_CONFIG,
+            "TESTING": False,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "COMMENT_MIN_SECONDS": 1,
+            "CONTACT_MIN_SECONDS": 1,
+            "MEDIA_ROOT": str(path.parent / "media"),
+            **settings,
+        }
+    )
     runner = app.test_cli_runner()
-    for args in (["seed-demo"], ["create-author", AUTHOR_EMAIL, "--name", "Bea Browser", "--admin",
-                                 "--password", AUTHOR_PASSWORD]):
+    for args in (
+        ["seed-demo"],
+        ["create-author", AUTHOR_EMAIL, "--name", "Bea Browser", "--admin", "--password", AUTHOR_PASSWORD],
+    ):
         result = runner.invoke(args=args)
         assert result.exit_code == 0, result.output
     server = make_server("127.0.0.1", 0, app, threaded=True)

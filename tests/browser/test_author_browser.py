@@ -37,9 +37,20 @@ def test_author_writes_previews_and_publishes(logged_in_page, live_server):
     assert page.locator("article.article").get_by_role("link", name="map of the coast").is_visible()
 
 
-@pytest.mark.parametrize("path", ["/admin/", "/admin/posts", "/admin/posts/new", "/admin/posts/1/edit",
-                                  "/admin/posts/1/delete", "/admin/posts/1/revisions",
-                                  "/admin/account", "/admin/authors", "/admin/authors/new"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/",
+        "/admin/posts",
+        "/admin/posts/new",
+        "/admin/posts/1/edit",
+        "/admin/posts/1/delete",
+        "/admin/posts/1/revisions",
+        "/admin/account",
+        "/admin/authors",
+        "/admin/authors/new",
+    ],
+)
 def test_dashboard_pages_pass_axe(logged_in_page, live_server, path):
     page = logged_in_page
     assert page.goto(live_server + path).status == 200

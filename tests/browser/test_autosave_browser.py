@@ -18,9 +18,13 @@ def quick_autosave_site(tmp_path_factory):
 
 def autosaved(page, *texts):
     """Waits for the autosave that carries all these texts (an earlier one may have sent less)."""
-    return page.expect_response(lambda response: response.url.endswith("/autosave")
-                                and response.request.method == "POST"
-                                and all(text in (response.request.post_data or "") for text in texts))
+    return page.expect_response(
+        lambda response: (
+            response.url.endswith("/autosave")
+            and response.request.method == "POST"
+            and all(text in (response.request.post_data or "") for text in texts)
+        )
+    )
 
 
 def test_typing_is_autosaved_and_restored_after_a_reload(page, quick_autosave_site):

@@ -26,8 +26,9 @@ def assert_no_axe_violations(page):
     assert results.violations_count == 0, results.generate_report()
 
 
-def test_upload_an_image_in_the_editor_then_publish_and_readers_see_it_with_srcset(logged_in_page, live_server,
-                                                                                  tmp_path):
+def test_upload_an_image_in_the_editor_then_publish_and_readers_see_it_with_srcset(
+    logged_in_page, live_server, tmp_path
+):
     page = logged_in_page
     photo = tmp_path / "lighthouse.jpg"
     photo.write_bytes(photo_bytes())
@@ -41,8 +42,11 @@ def test_upload_an_image_in_the_editor_then_publish_and_readers_see_it_with_srcs
     assert page.get_by_text("The image is added at the end of the body. The post is not saved yet").is_visible()
     assert page.get_by_label("Title").input_value() == "The Lighthouse At Dusk"
     body = page.get_by_label("Body").input_value()
-    assert re.fullmatch(r"We walked out to the lighthouse\.\n\n!\[A gold lamp against a grey sky\]"
-                        r"\(/media/[0-9a-f]{20}-1200\.jpg\)\n", body), body
+    assert re.fullmatch(
+        r"We walked out to the lighthouse\.\n\n!\[A gold lamp against a grey sky\]"
+        r"\(/media/[0-9a-f]{20}-1200\.jpg\)\n",
+        body,
+    ), body
     # The live preview shows the picture as readers will get it.
     preview = page.get_by_role("region", name="Live preview")
     expect(preview.get_by_role("img", name="A gold lamp against a grey sky")).to_be_visible()
@@ -54,7 +58,8 @@ def test_upload_an_image_in_the_editor_then_publish_and_readers_see_it_with_srcs
     picture = page.get_by_role("img", name="A gold lamp against a grey sky")
     assert picture.is_visible()
     srcset = page.locator("article source, article img").evaluate_all(
-        "nodes => nodes.map(node => node.getAttribute('srcset') || '').join(' ')")
+        "nodes => nodes.map(node => node.getAttribute('srcset') || '').join(' ')"
+    )
     assert "480w" in srcset and "960w" in srcset and "1200w" in srcset
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=picture.element_handle())
 
@@ -95,8 +100,16 @@ def test_toolbar_and_keyboard_shortcuts_edit_the_markdown(logged_in_page, live_s
     page.get_by_role("button", name="Heading").click()
     assert body.input_value() == "## _make_ this **bold**"
     toolbar = page.get_by_role("group", name="Formatting")
-    for name in ("Bold (Ctrl+B)", "Italic (Ctrl+I)", "Heading", "Link (Ctrl+K)", "Bulleted list", "Quote", "Code",
-                 "Image: upload a picture and insert it"):
+    for name in (
+        "Bold (Ctrl+B)",
+        "Italic (Ctrl+I)",
+        "Heading",
+        "Link (Ctrl+K)",
+        "Bulleted list",
+        "Quote",
+        "Code",
+        "Image: upload a picture and insert it",
+    ):
         assert toolbar.get_by_role("button", name=name).get_attribute("type") == "button"
     body.evaluate("area => area.setSelectionRange(area.value.length, area.value.length)")
     body.press("Enter")
@@ -131,12 +144,15 @@ def test_a_pasted_picture_asks_for_alt_text_and_goes_in_at_the_cursor(logged_in_
     body.fill("Before.\nAfter.")
     body.evaluate("area => area.setSelectionRange(8, 8)")
     png = base64.b64encode(photo_bytes("PNG", (640, 480))).decode()
-    body.evaluate("""(area, data) => {
+    body.evaluate(
+        """(area, data) => {
         const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
         const transfer = new DataTransfer();
         transfer.items.add(new File([bytes], "pasted.png", {type: "image/png"}));
         area.dispatchEvent(new ClipboardEvent("paste", {clipboardData: transfer, bubbles: true, cancelable: true}));
-    }""", png)
+    }""",
+        png,
+    )
     dialog = page.get_by_role("dialog", name="Describe the image")
     expect(dialog).to_be_visible()
     assert_no_axe_violations(page)
