@@ -185,3 +185,23 @@ def full_size_name(app) -> str:
         return db.session.scalar(
             select(MediaVariant.name).where(MediaVariant.format != "WEBP").order_by(MediaVariant.width.desc()).limit(1)
         )
+
+
+# --- the account page ----------------------------------------------------------------------------------------
+
+
+def account_form(**changes):
+    """The account page's fields as Ada has them, with `changes` on top."""
+    return {
+        "name": "Ada Writer",
+        "email": EMAIL,
+        "new_password": "",
+        "confirm_password": "",
+        "current_password": PASSWORD,
+        **changes,
+    }
+
+
+def change_password(client, new_password="a new passphrase"):
+    """Ada changes her password on the account page."""
+    return client.post("/admin/account", data=account_form(new_password=new_password, confirm_password=new_password))

@@ -15,6 +15,7 @@ from .helpers import (
     BODY,
     EMAIL,
     PASSWORD,
+    account_form,
     csrf_token_of,
     log_in,
     saved_id,
@@ -453,17 +454,6 @@ def test_the_dashboard_counts_are_zero_for_a_new_author(writer):
 
 
 # --- the account page ---------------------------------------------------------------------------------------
-
-
-def account_form(**changes):
-    return {
-        "name": "Ada Writer",
-        "email": EMAIL,
-        "new_password": "",
-        "confirm_password": "",
-        "current_password": PASSWORD,
-        **changes,
-    }
 
 
 def test_account_page_changes_name_email_and_password(app, client, content):

@@ -8,7 +8,7 @@ from blog.extensions import db
 from blog.models import User
 
 from .conftest import Content
-from .helpers import EMAIL, PASSWORD, csrf_token_of, log_in, text
+from .helpers import EMAIL, PASSWORD, change_password, csrf_token_of, log_in, text
 
 INCORRECT = "The email or password is incorrect."
 THROTTLED = re.compile(r"Too many attempts\. Please try again in (\d+) seconds?\.")
@@ -323,16 +323,7 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(client, content)
     log_in(other)
     assert "Hello, Ada Writer" in text(other.get("/admin/"))
 
-    response = client.post(
-        "/admin/account",
-        data={
-            "name": "Ada Writer",
-            "email": EMAIL,
-            "new_password": "a new passphrase",
-            "confirm_password": "a new passphrase",
-            "current_password": PASSWORD,
-        },
-    )
+    response = change_password(client)
     assert response.headers["Location"] == "/admin/account"
     assert "Your account is saved." in text(client.get("/admin/account"))
     assert "Hello, Ada Writer" in text(client.get("/admin/"))

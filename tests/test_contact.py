@@ -704,12 +704,18 @@ def test_a_foreign_or_opaque_origin_is_refused_and_our_own_is_fine(make_app):
     assert len(messages_in(app)) == 1
 
 
-def test_posting_sooner_than_the_minimum_time_is_refused_then_works_after_waiting(make_app, monkeypatch):
+@pytest.fixture
+def shown_form(make_app, monkeypatch):
+    """The contact form shown on a clock the test moves: (app, client, clock, the form's token)."""
     app = make_app(CONTACT_RATE_LIMIT="1000 per minute")  # CONTACT_MIN_SECONDS: the default, 3
     client = app.test_client()
     clock = {"now": 1_800_000_000}
     monkeypatch.setattr("blog.public_forms.now", lambda: clock["now"])
-    token = token_of(client.get("/contact"))
+    return app, client, clock, token_of(client.get("/contact"))
+
+
+def test_posting_sooner_than_the_minimum_time_is_refused_then_works_after_waiting(shown_form):
+    app, client, clock, token = shown_form
     clock["now"] += 2
     response = contact_post(client, token)
     assert_refused_and_kept(app, response, 400, TOO_FAST)
@@ -782,12 +788,8 @@ def test_forms_with_errors_do_not_use_up_the_rate_limit(make_app):
     assert len(messages_in(app)) == 3
 
 
-def test_a_corrected_form_sent_again_at_once_is_accepted(make_app, monkeypatch):
-    app = make_app(CONTACT_RATE_LIMIT="1000 per minute")  # CONTACT_MIN_SECONDS: the default, 3
-    client = app.test_client()
-    clock = {"now": 1_800_000_000}
-    monkeypatch.setattr("blog.public_forms.now", lambda: clock["now"])
-    token = token_of(client.get("/contact"))
+def test_a_corrected_form_sent_again_at_once_is_accepted(shown_form):
+    app, client, clock, token = shown_form
     clock["now"] += 20  # the visitor types for a while, with a typo
     typo = client.post("/contact", data={"token": token, "name": "Vera", "email": "vera@example", "message": MESSAGE})
     assert typo.status_code == 200 and "email" in field_errors(typo)

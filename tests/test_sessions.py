@@ -12,7 +12,7 @@ from blog.extensions import db
 from blog.models import EditorStash, Post, User, UserSession, utcnow
 
 from .conftest import Content
-from .helpers import EMAIL, PASSWORD, csrf_token_of, log_in, text
+from .helpers import PASSWORD, change_password, csrf_token_of, log_in, text
 
 LAPTOP = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36"
 PHONE = (
@@ -429,16 +429,7 @@ def test_security_events_are_logged_one_line_each_without_secrets(make_app, capl
     log_in(laptop, remember="y")
     log_in(phone)
     log_in(rita, email="rita@example.com")
-    phone.post(
-        "/admin/account",
-        data={
-            "name": "Ada Writer",
-            "email": EMAIL,
-            "new_password": "a new passphrase",
-            "confirm_password": "a new passphrase",
-            "current_password": PASSWORD,
-        },
-    )
+    change_password(phone)
     rita.post(f"/admin/authors/{ada_id}/password", data={"password": "a fresh start"})
     rita.post(f"/admin/authors/{ada_id}/deactivate")
     rita.post("/logout")
