@@ -31,8 +31,8 @@ run: $(VENV)/.run-installed instance/secret_key
 	$(BIN)/flask --app blog run --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check blog tests deploy
-	$(BIN)/ruff format --check blog tests deploy
+	$(BIN)/ruff check blog tests deploy wsgi.py
+	$(BIN)/ruff format --check blog tests deploy wsgi.py
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
