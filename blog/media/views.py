@@ -65,7 +65,7 @@ def library_page(form: UploadForm, status: int = 200):
         pagination=pagination,
         usage=usage,
         human_size=services.human_size,
-        insert_markdown=insert_markdown,
+        insert_markdown=services.insert_markdown,
     ), status
 
 
@@ -87,7 +87,7 @@ def upload():
         except services.UploadRefused as refused:
             form.image.errors.append(str(refused))
         else:
-            markdown = insert_markdown(media, form.alt.data or "")
+            markdown = services.insert_markdown(media, form.alt.data or "")
             if wants_json():
                 full = media.full_size
                 return jsonify(
@@ -105,9 +105,6 @@ def upload():
         errors = [error for field in form for error in field.errors]
         return jsonify(error=" ".join(errors) or _("The upload failed.")), 400
     return library_page(form, 400)
-
-
-insert_markdown = services.insert_markdown
 
 
 def media_for_deleting(media_id: int) -> Media:
