@@ -4,6 +4,7 @@ Senders (a request right after its commit, `flask --app blog mail send-queued` f
 claim a mail with one conditional UPDATE, so only one of them ever sends it.
 """
 
+import json
 import logging
 import re
 import smtplib
@@ -27,6 +28,8 @@ from .models import OutboxMail, utcnow
 log = logging.getLogger(__name__)
 
 CLAIM_LEASE = timedelta(minutes=5)
+# Headers build_message sets itself: a stored extra header never adds a second one or a recipient.
+RESERVED_HEADERS = {"from", "to", "cc", "bcc", "subject", "reply-to", "date", "message-id", "content-type"}
 MAX_BACKOFF = timedelta(hours=6)
 
 
@@ -92,11 +95,23 @@ def ascii_address(address: str) -> str:
         return address
 
 
-def queue_mail(to: list[str], subject: str, body: str, reply_to: str | None = None, **links) -> OutboxMail:
+def queue_mail(
+    to: list[str],
+    subject: str,
+    body: str,
+    reply_to: str | None = None,
+    *,
+    html: str | None = None,
+    headers: dict[str, str] | None = None,
+    **links,
+) -> OutboxMail:
+    """Store a mail in the outbox: a plain-text body, optionally an HTML alternative and extra headers."""
     mail = OutboxMail(
         to_addresses=", ".join(to),
         subject=one_line(subject)[:300],
         body=body,
+        body_html=html,
+        headers=json.dumps({one_line(k): one_line(v) for k, v in headers.items()}) if headers else None,
         reply_to=reply_address(reply_to),
         **links,
     )
@@ -115,7 +130,12 @@ def build_message(mail: OutboxMail) -> EmailMessage:
         message["Reply-To"] = reply_to
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=current_app.config["MAIL_FROM"].rpartition("@")[2] or None)
+    for name, value in json.loads(mail.headers or "{}").items():
+        if name.lower() not in RESERVED_HEADERS:
+            message[name] = EncodedHeader(name, value)
     message.set_content(mail.body)
+    if mail.body_html:
+        message.add_alternative(mail.body_html, subtype="html")
     return message
 
 

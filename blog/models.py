@@ -52,6 +52,11 @@ class PostStatus(StrEnum):
     PUBLISHED = "published"
 
 
+class PostKind(StrEnum):
+    POST = "post"  # an article: listed on the home page, archives, tags, feeds, and between neighbours
+    PAGE = "page"  # a standalone page such as "About": at /<slug>, in search and the sitemap, never listed
+
+
 class CommentStatus(StrEnum):
     APPROVED = "approved"
     PENDING = "pending"
@@ -273,6 +278,7 @@ class Post(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[PostKind] = mapped_column(String(10), default=PostKind.POST, server_default=PostKind.POST, index=True)
 
     comments_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # The picture shown above the title, on listing cards and in link previews; deleting it clears this.
@@ -288,6 +294,18 @@ class Post(Model):
     def is_visible(cls):
         """SQL condition for posts readers may see: not a draft and already published."""
         return and_(cls.is_draft.is_(False), cls.published_at.is_not(None), cls.published_at <= utcnow())
+
+    @classmethod
+    def is_listed(cls):
+        """SQL condition for a published post that belongs in listings, feeds, archives, counts and neighbours.
+
+        Pages are visible (at /<slug>, in search and the sitemap) but never listed.
+        """
+        return and_(cls.is_visible(), cls.kind == PostKind.POST)
+
+    @property
+    def is_page(self) -> bool:
+        return self.kind == PostKind.PAGE
 
     @classmethod
     def owned_by(cls, user: User):
@@ -464,6 +482,10 @@ class OutboxMail(Model):
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     reply_to: Mapped[str | None] = mapped_column(String(254))
+    # The HTML alternative of `body` (None: plain text only) and extra headers as a JSON object
+    # (List-Unsubscribe, Auto-Submitted ...), both built when the mail is queued.
+    body_html: Mapped[str | None] = mapped_column(Text)
+    headers: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default=QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(1000))

@@ -1,5 +1,7 @@
 """Fixtures: an app per test on a fresh, migrated database (SQLite always, PostgreSQL when configured)."""
 
+import email
+import email.policy
 import os
 import re
 import shutil
@@ -8,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
@@ -16,7 +19,7 @@ from blog.extensions import db
 from blog.models import Post, User
 from blog.posts.services import tag_named
 
-from .helpers import ADMIN_EMAIL, log_in
+from .helpers import ADMIN_EMAIL, free_port, log_in
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
@@ -270,3 +273,47 @@ def media_author(media_app):
     client = media_app.test_client()
     log_in(client)
     return client
+
+
+# --- a real SMTP server on a port of our own ----------------------------------------------------------------
+
+
+class MailServer:
+    """aiosmtpd on 127.0.0.1; stopped, its port refuses connections (the mail server is down)."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.received = []  # envelopes, in the order they arrived
+        self.reply = None  # e.g. "451 4.3.0 Try again later" to refuse every DATA
+        self._controller = None
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.reply:
+            return self.reply
+        self.received.append(envelope)
+        return "250 OK"
+
+    def start(self):
+        if self._controller is None:
+            self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+            self._controller.start()
+
+    def stop(self):
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    @property
+    def messages(self):
+        return [email.message_from_bytes(e.content, policy=email.policy.default) for e in self.received]
+
+    def settings(self) -> dict:
+        return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": self.port}
+
+
+@pytest.fixture
+def smtp():
+    """The mail server, not started: call smtp.start() when it should be up."""
+    server = MailServer()
+    yield server
+    server.stop()

@@ -288,6 +288,7 @@ def test_the_ids_migration_keeps_every_row_and_id_and_ids_are_never_reused(empty
     client = app.test_client()
     assert "Lighthouse walk 2" in client.get("/search?q=harbour").get_data(as_text=True)  # the index follows
     assert "Comment 2 on Lighthouse walk 0." in client.get("/posts/lighthouse-walk-0").get_data(as_text=True)
+    assert "Lighthouse walk 1" in client.get("/").get_data(as_text=True)  # old posts are listed posts, not pages
     with app.app_context():  # the highest id of each table deleted, then a new row: it gets a new id
         for model, make in [
             (

@@ -1,15 +1,12 @@
 """The contact form, its spam defences, the mail outbox over a real local SMTP server, and the admins' inbox."""
 
 import base64
-import email
-import email.policy
 import html
 import re
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import select, update
 
@@ -18,7 +15,7 @@ from blog.extensions import db
 from blog.models import ContactMessage, OutboxMail, User
 
 from .conftest import Content
-from .helpers import field_errors, free_port, text, token_of
+from .helpers import field_errors, text, token_of
 
 MESSAGE = "I enjoyed the article on migration, thank you."
 ADMIN_EMAIL = "rita@example.com"
@@ -31,50 +28,6 @@ TOO_FAST = "That was quicker than anyone can type. Please wait a few seconds and
 TOO_MANY = "Too many attempts. Please try again in"
 # Most tests are not about the minimum time or the rate limit: switch both out of the way.
 QUICK = {"CONTACT_MIN_SECONDS": 0, "CONTACT_RATE_LIMIT": "1000 per minute"}
-
-
-# --- a real SMTP server on a port of our own ----------------------------------------------------------------
-
-
-class MailServer:
-    """aiosmtpd on 127.0.0.1; stopped, its port refuses connections (the mail server is down)."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.received = []  # envelopes, in the order they arrived
-        self.reply = None  # e.g. "451 4.3.0 Try again later" to refuse every DATA
-        self._controller = None
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.reply:
-            return self.reply
-        self.received.append(envelope)
-        return "250 OK"
-
-    def start(self):
-        if self._controller is None:
-            self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
-            self._controller.start()
-
-    def stop(self):
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-    @property
-    def messages(self):
-        return [email.message_from_bytes(e.content, policy=email.policy.default) for e in self.received]
-
-    def settings(self) -> dict:
-        return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": self.port}
-
-
-@pytest.fixture
-def smtp():
-    """The mail server, not started: call smtp.start() when it should be up."""
-    server = MailServer()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -987,3 +940,23 @@ def test_the_mails_inbox_link_is_on_site_url_whatever_host_the_visitor_used(mail
     assert response.headers["Location"] == "/contact/thanks"
     content = smtp.messages[0].get_content()
     assert re.findall(r"https?://\S+", content) == ["https://blog.example.com/admin/messages"]
+
+
+def test_a_mail_with_an_html_part_and_extra_headers_arrives_as_both_with_no_header_forged(mail_app, smtp):
+    app = mail_app()
+    with app.app_context():
+        blog.mail.queue_mail(
+            ["reader@example.com"],
+            "A reply to your comment",
+            "Plain words.",
+            html="<p>HTML words.</p>",
+            headers={"List-Unsubscribe": "<https://blog.example.com/u/1>", "Bcc": "x@evil.example"},
+        )
+        db.session.commit()
+    smtp.start()
+    assert "Sent 1," in send_queued(app).output
+    [envelope], [mail] = smtp.received, smtp.messages
+    assert envelope.rcpt_tos == ["reader@example.com"]
+    assert mail["List-Unsubscribe"] == "<https://blog.example.com/u/1>" and mail["Bcc"] is None
+    assert mail.get_body(("plain",)).get_content().strip() == "Plain words."
+    assert mail.get_body(("html",)).get_content().strip() == "<p>HTML words.</p>"

@@ -23,7 +23,7 @@ def sitemap_tags() -> Select:
         select(Tag.slug)
         .join(post_tags, post_tags.c.tag_id == Tag.id)
         .join(Post, Post.id == post_tags.c.post_id)
-        .where(Post.is_visible())
+        .where(Post.is_listed())
         .distinct()
         .order_by(Tag.slug)
     )

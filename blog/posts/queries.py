@@ -31,14 +31,14 @@ def published_posts(with_tags: bool = False) -> Select:
     """Visible posts, newest first, with what the page shows loaded up front (see listing_loads)."""
     return (
         select(Post)
-        .where(Post.is_visible())
+        .where(Post.is_listed())
         .options(*listing_loads(with_tags))
         .order_by(Post.published_at.desc(), Post.id.desc())
     )
 
 
 def recent_posts(limit: int = 5) -> Select:
-    return select(Post).where(Post.is_visible()).order_by(Post.published_at.desc(), Post.id.desc()).limit(limit)
+    return select(Post).where(Post.is_listed()).order_by(Post.published_at.desc(), Post.id.desc()).limit(limit)
 
 
 def tag_by_slug(slug: str) -> Select:
@@ -78,7 +78,7 @@ def archive_months() -> list[tuple[date, int]]:
     """
     zone = site_zone()
     counts: dict[tuple[int, int], int] = {}
-    for published_at in db.session.scalars(select(Post.published_at).where(Post.is_visible())):
+    for published_at in db.session.scalars(select(Post.published_at).where(Post.is_listed())):
         assert published_at is not None  # a visible post has been published
         local = published_at.astimezone(zone)
         counts[(local.year, local.month)] = counts.get((local.year, local.month), 0) + 1
@@ -89,10 +89,10 @@ def neighbours(post: Post) -> tuple[Post | None, Post | None]:
     """The articles published just before and just after this one (ties broken by id)."""
     key, here = tuple_(Post.published_at, Post.id), tuple_(literal(post.published_at, UTCDateTime), post.id)
     older = db.session.scalars(
-        select(Post).where(Post.is_visible(), key < here).order_by(Post.published_at.desc(), Post.id.desc()).limit(1)
+        select(Post).where(Post.is_listed(), key < here).order_by(Post.published_at.desc(), Post.id.desc()).limit(1)
     ).first()
     newer = db.session.scalars(
-        select(Post).where(Post.is_visible(), key > here).order_by(Post.published_at, Post.id).limit(1)
+        select(Post).where(Post.is_listed(), key > here).order_by(Post.published_at, Post.id).limit(1)
     ).first()
     return older, newer
 
