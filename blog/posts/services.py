@@ -35,7 +35,26 @@ def tag_named(name: str) -> Tag:
     return tag
 
 
+# First path segments the site's routes use, today's and those planned: a page at /<slug> must never
+# shadow one of them (or be shadowed by it), so no post or page may take these slugs.
+RESERVED_SLUGS = frozenset(
+    """
+    account accounts admin api archive assets author authors blog category comments confirm contact
+    dashboard export feed feed.atom feeds favicon.ico import login logout media notifications page pages
+    password posts preview reset-password robots.txt rss search settings sitemap sitemap.xml static
+    subscribe tag tags theme two-factor unsubscribe uploads well-known wp-admin wp-content wp-login.php
+    """.split()
+)
+
+
+def is_reserved_slug(slug: str) -> bool:
+    return slug.lower() in RESERVED_SLUGS
+
+
 def slug_taken(slug: str, post_id: int | None) -> bool:
+    """True when another post or page has this slug, or a route of the site needs it."""
+    if is_reserved_slug(slug):
+        return True
     query = select(Post.id).where(Post.slug == slug)
     if post_id is not None:
         query = query.where(Post.id != post_id)
