@@ -101,6 +101,8 @@ def load_config(instance_path: str) -> dict:
         "MAIL_USE_TLS": env_bool("MAIL_USE_TLS", False),
         "MAIL_USE_SSL": env_bool("MAIL_USE_SSL", False),
         "MAIL_FROM": env_str("MAIL_FROM", "blog@localhost"),
+        # Links in mails built outside a request (the queue sender) when SITE_URL is unset.
+        "MAIL_FALLBACK_URL": env_str("MAIL_FALLBACK_URL", "http://127.0.0.1:5000"),
         "MAIL_MAX_ATTEMPTS": env_int("MAIL_MAX_ATTEMPTS", 10),
         "MAIL_TIMEOUT": env_int("MAIL_TIMEOUT", 30),
         "MAIL_REQUEST_TIMEOUT": env_int("MAIL_REQUEST_TIMEOUT", 3),

@@ -10,6 +10,7 @@ import re
 import smtplib
 import ssl
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from email.errors import HeaderParseError
@@ -19,7 +20,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
+from flask import current_app, has_request_context, render_template
 from sqlalchemy import or_, select, update
 
 from .extensions import affected_rows, db
@@ -117,6 +118,47 @@ def queue_mail(
     )
     db.session.add(mail)
     return mail
+
+
+def mail_request_context():
+    """Templates and url_for outside a request (the queue sender, cron): links on SITE_URL.
+
+    Inside a request nothing changes (absolute_url already prefers SITE_URL).
+    """
+    if has_request_context():
+        return nullcontext()
+    base_url = current_app.config.get("SITE_URL") or current_app.config["MAIL_FALLBACK_URL"]
+    return current_app.test_request_context("/", base_url=base_url)
+
+
+def queue_from_templates(
+    to: list[str],
+    subject: str,
+    template: str,
+    *,
+    reply_to: str | None = None,
+    headers: dict[str, str] | None = None,
+    links: dict | None = None,
+    **context,
+) -> OutboxMail:
+    """Queue a mail rendered from `mail/<template>.txt` and `mail/<template>.html` (both extend mail/base.*).
+
+    Every such mail says it was sent automatically (RFC 3834 Auto-Submitted), so autoresponders stay quiet.
+    `links` are OutboxMail relationships (contact_message=...).
+    """
+    with mail_request_context():
+        context = {"subject": subject, **context}
+        body = render_template(f"mail/{template}.txt", **context)
+        html = render_template(f"mail/{template}.html", **context)
+    return queue_mail(
+        to,
+        subject,
+        body,
+        reply_to,
+        html=html,
+        headers={"Auto-Submitted": "auto-generated", **(headers or {})},
+        **(links or {}),
+    )
 
 
 def build_message(mail: OutboxMail) -> EmailMessage:
