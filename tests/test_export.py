@@ -2,6 +2,7 @@
 
 import csv
 import io
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,10 +10,10 @@ import pytest
 from lxml import etree
 
 from blog.extensions import db
-from blog.models import ContactMessage, OutboxMail, User
+from blog.models import ContactMessage, OutboxMail, Post, User
 from blog.transfer.exporter import BLOG_NAMESPACE, cdata, wxr_chunks
 
-from .helpers import ADMIN_EMAIL, EMAIL, fill_export_blog, log_in, text
+from .helpers import ADMIN_EMAIL, EMAIL, count_queries, fill_export_blog, log_in, text
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 NS = {
@@ -180,6 +181,56 @@ def test_export_reads_posts_in_pages_and_gives_the_same_file_whatever_the_page_s
         return "\n".join(line for line in document.splitlines() if "<pubDate>" not in line or "\t\t" in line)
 
     assert without_pubdate(small) == without_pubdate(large)
+
+
+def test_export_runs_the_same_queries_for_each_page_of_posts(export_app, blog):
+    with count_queries(export_app) as statements, export_app.test_request_context():
+        for _chunk in wxr_chunks(batch_size=2):
+            pass
+    # Authors and tags; then for each page of two posts: the posts, their tags, comments and redirects
+    # (5 posts: 3 pages); then the query that finds no more posts.
+    assert len(statements) == 2 + 3 * 4 + 1
+
+
+def test_export_of_a_big_blog_keeps_memory_flat(export_app, tmp_path):
+    with export_app.app_context():
+        author = User(email=EMAIL, name="Ada Writer", password_hash="x")
+        db.session.add(author)
+        db.session.flush()
+        author_id = author.id
+        body = "A paragraph of travel notes that goes on for a while. " * 20
+        html = f"<p>{body}</p>"
+        db.session.execute(
+            db.insert(Post),
+            [
+                {
+                    "title": f"Post {n}",
+                    "slug": f"post-{n}",
+                    "body": body,
+                    "body_html": html,
+                    "excerpt": "Notes",
+                    "is_draft": False,
+                    "published_at": NOW - timedelta(minutes=n),
+                    "author_id": author_id,
+                }
+                for n in range(3000)
+            ],
+        )
+        db.session.commit()
+    path = tmp_path / "big.xml"
+    tracemalloc.start()
+    try:
+        result = export_app.test_cli_runner().invoke(args=["export", str(path)])
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.exit_code == 0, result.output
+    assert "Exported 3000 post(s)" in result.output
+    size = path.stat().st_size
+    assert size > 8_000_000
+    # Pages of 200 posts: the peak is a fraction of the file, whatever the number of posts.
+    assert peak < size / 4, (peak, size)
+    assert len(items_by_id(parse(path.read_bytes()))) == 3000
 
 
 def test_export_command_into_a_missing_folder_fails_with_one_line(app, tmp_path):
