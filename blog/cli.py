@@ -178,6 +178,8 @@ def export_command(path: Path) -> None:
     with current_app.test_request_context():
         write_atomically(path, wxr_chunks(counts))
     click.echo(f"Exported {counts.summary()} to {path}.")
+    if not current_app.config["SITE_URL"]:
+        click.echo("SITE_URL is not set: the links in the file point at http://localhost.", err=True)
 
 
 @click.command("export-messages")

@@ -239,6 +239,15 @@ def test_export_command_into_a_missing_folder_fails_with_one_line(app, tmp_path)
     assert "Could not write" in result.output and "Traceback" not in result.output
 
 
+def test_export_without_site_url_says_where_links_point(app, tmp_path):
+    result = app.test_cli_runner().invoke(args=["export", str(tmp_path / "blog.xml")])
+    assert result.exit_code == 0
+    assert "SITE_URL is not set: the links in the file point at http://localhost." in result.output
+    channel = parse((tmp_path / "blog.xml").read_bytes()).find("channel")
+    assert field(channel, "wp:base_site_url") == "http://localhost"
+    assert channel.find("item") is None
+
+
 def test_export_page_is_for_admins_only(export_app, blog):
     anonymous = export_app.test_client()
     for url in ("/admin/export", "/admin/export/download", "/admin/messages/export.csv"):
