@@ -3,6 +3,7 @@
 import io
 import secrets
 from datetime import datetime
+from pathlib import Path
 
 import click
 from email_validator import EmailNotValidError, validate_email
@@ -148,3 +149,46 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(mail_group)
     app.cli.add_command(search_group)
+    app.cli.add_command(export_command)
+    app.cli.add_command(export_messages_command)
+
+
+def write_atomically(path: Path, chunks) -> None:
+    """Write the chunks to PATH.part, then rename: a failed export never leaves half a file under PATH."""
+    partial = path.with_name(path.name + ".part")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            for chunk in chunks:
+                out.write(chunk)
+        partial.replace(path)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise click.ClickException(f"Could not write {path}: {error.strerror or error}") from None
+
+
+@click.command("export")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def export_command(path: Path) -> None:
+    """Write every post, page, tag, author and comment to PATH as a WordPress export (WXR 1.2)."""
+    from .transfer.exporter import ExportCounts, wxr_chunks
+
+    counts = ExportCounts()
+    # Links are built with url_for, which wants a request; SITE_URL (when set) gives their host.
+    with current_app.test_request_context():
+        write_atomically(path, wxr_chunks(counts))
+    click.echo(f"Exported {counts.summary()} to {path}.")
+    if not current_app.config["SITE_URL"]:
+        click.echo("SITE_URL is not set: the links in the file point at http://localhost.", err=True)
+
+
+@click.command("export-messages")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def export_messages_command(path: Path) -> None:
+    """Write every contact message, with the delivery of its mail, to PATH as CSV (UTF-8, for Excel too)."""
+    from .transfer.exporter_messages import csv_chunks
+
+    counter = [0]
+    write_atomically(path, csv_chunks(counter))
+    click.echo(f"Exported {counter[0]} message(s) to {path}.")

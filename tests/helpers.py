@@ -205,3 +205,103 @@ def account_form(**changes):
 def change_password(client, new_password="a new passphrase"):
     """Ada changes her password on the account page."""
     return client.post("/admin/account", data=account_form(new_password=new_password, confirm_password=new_password))
+
+
+# --- a blog to export (tests/test_export.py, tests/test_transfer_roundtrip.py) ------------------------------
+
+EXPORT_BODY = "Intro with a CDATA end ]]> inside, and <script>alert(1)</script> that sanitising drops.\n\n## Café\n"
+
+
+def fill_export_blog(app, now) -> dict:
+    """Authors, posts, a page, a scheduled post, a draft, tags, a redirect and a three-deep comment thread
+    with approved, pending, spam and deleted comments: what an export must carry. Returns the ids."""
+    from datetime import timedelta
+
+    from blog.markdown import render_comment
+    from blog.models import Comment, PostKind, Redirect, Role
+    from blog.posts.services import tag_named
+
+    with app.app_context():
+        ada = User(email=EMAIL, name="Ada Writer", role=Role.AUTHOR)
+        ada.set_password(PASSWORD)
+        rita = User(email=ADMIN_EMAIL, name="Rita Root", role=Role.ADMIN)
+        rita.set_password(PASSWORD)
+        db.session.add_all([ada, rita])
+        db.session.flush()
+
+        def post(title, slug, *, author=ada, published_at=None, draft=False, kind=PostKind.POST, tags=(), body=None):
+            item = Post(
+                title=title,
+                slug=slug,
+                excerpt=f"Excerpt of {title}",
+                is_draft=draft,
+                published_at=published_at,
+                author=author,
+                kind=kind,
+                tags=[tag_named(name) for name in tags],
+                created_at=now - timedelta(days=30),
+            )
+            item.set_body(body or f"The words of {title}.")
+            db.session.add(item)
+            db.session.flush()
+            return item
+
+        journey = post(
+            "Über die Grenze ]]> 旅",
+            "uber-die-grenze",
+            published_at=now - timedelta(days=3),
+            tags=["Travel", "Café"],
+            body=EXPORT_BODY,
+        )
+        about = post("About", "about", author=rita, published_at=now - timedelta(days=10), kind=PostKind.PAGE)
+        scheduled = post("Coming soon", "coming-soon", published_at=now + timedelta(days=2), tags=["Travel"])
+        draft = post("Half written", "half-written", draft=True)
+        closed = post("Closed thread", "closed-thread", author=rita, published_at=now - timedelta(days=5))
+        closed.comments_open = False
+        db.session.add(Redirect(old_path="/2019/05/uber-die-grenze.html", post_id=journey.id))
+        db.session.add(Redirect(old_path="/posts/old-journey", post_id=journey.id))
+
+        def comment(post_id, name, body, status=Comment.APPROVED, parent=None, minutes=0):
+            item = Comment(
+                post_id=post_id,
+                name=name,
+                email=f"{name.lower().split()[0]}@example.com",
+                body=body,
+                body_html=render_comment(body),
+                status=status,
+                client_address="192.0.2.7",
+                created_at=now - timedelta(days=2) + timedelta(minutes=minutes),
+            )
+            if parent is not None:
+                item.parent_id, item.root_id, item.depth = parent.id, parent.thread_root_id, parent.depth + 1
+            db.session.add(item)
+            db.session.flush()
+            return item
+
+        first = comment(journey.id, "Lena Reader", "Lovely trip!")
+        reply = comment(journey.id, "Ada Writer", "Thank you, Lena.", parent=first, minutes=5)
+        deep = comment(journey.id, "Lena Reader", "Third level.", parent=reply, minutes=10)
+        pending = comment(journey.id, "Newcomer", "Held for review.", Comment.PENDING, minutes=15)
+        spam = comment(journey.id, "Cheap Pills", "=HYPERLINK(spam)", Comment.SPAM, minutes=20)
+        gone = comment(journey.id, "Removed Person", "They deleted this.", Comment.DELETED, minutes=25)
+        gone.name, gone.email, gone.body, gone.body_html = "", "", "", ""
+        orphan = comment(journey.id, "Max Answer", "Reply under a deleted one.", parent=gone, minutes=30)
+        on_draft = comment(draft.id, "Early Bird", "A comment on a draft.", minutes=35)
+        db.session.commit()
+        return {
+            "journey": journey.id,
+            "about": about.id,
+            "scheduled": scheduled.id,
+            "draft": draft.id,
+            "closed": closed.id,
+            "first": first.id,
+            "reply": reply.id,
+            "deep": deep.id,
+            "pending": pending.id,
+            "spam": spam.id,
+            "gone": gone.id,
+            "orphan": orphan.id,
+            "on_draft": on_draft.id,
+            "ada": ada.id,
+            "rita": rita.id,
+        }

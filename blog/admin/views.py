@@ -1,6 +1,19 @@
 """Dashboard pages: request handling only; writing rules live in posts/services.py."""
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import format_datetime, ngettext, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
@@ -17,10 +30,12 @@ from ..forms import ButtonForm
 from ..markdown import WORDS_PER_MINUTE, render_markdown
 from ..media import queries as media_queries
 from ..media import services as media_services
-from ..models import Media, Post, PostRevision, PostStatus, User
+from ..models import Media, Post, PostRevision, PostStatus, User, utcnow
 from ..paging import page_number
 from ..posts import revisions, services
 from ..security import security_event
+from ..transfer.exporter import export_filename, wxr_chunks
+from ..transfer.exporter_messages import csv_chunks, csv_filename
 from . import queries
 from .forms import AccountForm, AuthorForm, AutosaveForm, LivePreviewForm, PostForm, ResetPasswordForm
 from .stash import KEPT_FIELDS, keep_typed_text, restore_typed_text
@@ -56,6 +71,7 @@ def dashboard():
             {"template": "admin/_panel_messages.html", "unread": unread_count(), "failed": queries.failed_mail_count()}
         )
         panels.append({"template": "admin/_panel_authors.html", "active_authors": queries.active_author_count()})
+        panels.append({"template": "admin/_panel_export.html"})
     return render_template("admin/dashboard.html", panels=panels)
 
 
@@ -535,3 +551,37 @@ def reset_password(user_id: int):
         flash(_("New password set for %(name)s; their sessions have ended.", name=user.name))
         return redirect(url_for("admin.authors"))
     return render_template("admin/reset_password.html", form=form, user=user)
+
+
+def site_today() -> str:
+    return to_user_timezone(utcnow()).strftime("%Y-%m-%d")
+
+
+def download(chunks, *, filename: str, content_type: str) -> Response:
+    """A streamed attachment: the rows are read while the file is sent, never held whole in memory."""
+    return Response(
+        stream_with_context(chunks),
+        content_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+@bp.get("/export")
+@admin_required
+def export():
+    return render_template("admin/export.html", filename=export_filename(current_app.config["SITE_NAME"], site_today()))
+
+
+@bp.get("/export/download")
+@admin_required
+def export_download():
+    # A GET: downloading changes nothing, so it needs no form (and works as a plain link).
+    filename = export_filename(current_app.config["SITE_NAME"], site_today())
+    return download(wxr_chunks(), filename=filename, content_type="application/xml; charset=utf-8")
+
+
+@bp.get("/messages/export.csv")
+@admin_required
+def export_messages():
+    filename = csv_filename(current_app.config["SITE_NAME"], site_today())
+    return download(csv_chunks(), filename=filename, content_type="text/csv; charset=utf-8")

@@ -1,0 +1,1 @@
+"""Moving a blog in and out: WordPress (WXR) export and import, the contact messages as CSV."""
