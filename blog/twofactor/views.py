@@ -1,5 +1,6 @@
 """Two-factor pages: the code step of login, set-up and turning off on the account, an admin's reset."""
 
+import click
 from flask import (
     Blueprint,
     current_app,
@@ -17,6 +18,7 @@ from flask_wtf import FlaskForm
 
 from ..auth.access import admin_required
 from ..auth.pending import end_pending_login, pending_login
+from ..auth.services import author_by_email
 from ..auth.sessions import complete_login
 from ..auth.throttling import (
     ACCOUNT_SCOPE,
@@ -35,7 +37,7 @@ from ..security import security_event
 from . import services
 from .forms import DisableForm, LoginCodeForm, SetupForm
 
-bp = Blueprint("twofactor", __name__)
+bp = Blueprint("twofactor", __name__, cli_group="two-factor")
 
 SETUP_ENDPOINTS = {"twofactor.setup", "twofactor.confirm_setup"}
 
@@ -228,3 +230,19 @@ def reset(user_id: int):
         security_event("two_factor_reset", user.email, by=current_user.email)
         flash(_("Two-factor authentication is off for %(name)s; they can set it up again.", name=user.name))
     return redirect(url_for("admin.authors"))
+
+
+@bp.cli.command("off")
+@click.argument("email")
+def turn_off_command(email: str) -> None:
+    """Turn off an author's second factor (e.g. the only admin lost their phone and recovery codes)."""
+    user = db.session.scalar(author_by_email(email.strip()))
+    if user is None:
+        raise click.ClickException(f"No author has the email {email.strip()}.")
+    if not user.two_factor_enabled:
+        click.echo(f"Two-factor authentication is already off for {user.email}.")
+        return
+    services.disable_two_factor(user)
+    db.session.commit()
+    security_event("two_factor_reset", user.email, by="command line")
+    click.echo(f"Two-factor authentication is off for {user.email}; they log in with their password alone.")
