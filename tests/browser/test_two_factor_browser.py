@@ -51,6 +51,10 @@ def test_set_up_two_factor_then_log_in_with_a_code(page, two_factor_site):
     assert page.get_by_role("heading", name="Two-factor authentication is on").is_visible()
     assert page.locator("ul.recovery-codes li").count() == 10
     assert refused == []
+    page.goto(site + "/admin/account/two-factor")  # now the page to turn it off
+    assert page.get_by_label("Password").is_visible() and page.get_by_label("Authentication code").is_visible()
+    results = Axe().run(page, options=AXE_OPTIONS)
+    assert results.violations_count == 0, results.generate_report()
 
     page.get_by_role("button", name="Log out").click()
     fill_password_step(page, site)
@@ -60,6 +64,11 @@ def test_set_up_two_factor_then_log_in_with_a_code(page, two_factor_site):
     assert "/login" in page.url
     fill_password_step(page, site)
     page.wait_for_url(site + "/login/code")
+    page.get_by_label("Authentication code").fill("000000" if totp.at(time.time() + 30) != "000000" else "999999")
+    page.get_by_role("button", name="Verify").click()
+    assert page.get_by_text("That code is not right").is_visible()
+    results = Axe().run(page, options=AXE_OPTIONS)
+    assert results.violations_count == 0, results.generate_report()
     # The next step's code: fresh whatever step the set-up's code was used in (a used step can't be reused).
     page.get_by_label("Authentication code").fill(totp.at(time.time() + 30))
     page.get_by_role("button", name="Verify").click()
