@@ -267,6 +267,29 @@ def test_turning_off_needs_the_password_and_a_code(app, author, auth, ada_with_2
     assert log_in(app.test_client()).headers["Location"] == "/admin/"
 
 
+def test_new_recovery_codes_need_the_password_and_a_code_and_void_the_old_ones(app, ada_with_2fa, clock):
+    secret, old_codes = ada_with_2fa
+    client = app.test_client()
+    log_in(client)
+    enter_code(client, old_codes[0])
+    assert "Make new recovery codes" in text(client.get("/admin/account/two-factor"))
+    page = text(client.get("/admin/account/two-factor/recovery-codes"))
+    assert '<label for="password">Password</label>' in page and '<label for="code">Authentication code</label>' in page
+
+    url = "/admin/account/two-factor/recovery-codes"
+    wrong = client.post(url, data={"password": "nope nope", "code": old_codes[1]})
+    assert field_errors(wrong)["password"] == "That is not your current password."
+    done = client.post(url, data={"password": PASSWORD, "code": old_codes[1]})
+    assert "New recovery codes made" in text(done) and done.headers["Cache-Control"] == "no-store"
+    new_codes = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", text(done))
+    assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
+
+    other = app.test_client()
+    log_in(other)
+    assert "That code is not right" in text(enter_code(other, old_codes[2]))
+    assert enter_code(other, new_codes[0]).headers["Location"] == "/admin/"
+
+
 def test_an_admin_resets_an_authors_second_factor_and_it_is_logged(app, author, admin, auth, ada_with_2fa, caplog):
     rita = auth.log_in(ADMIN_EMAIL)
     authors_page = text(rita.get("/admin/authors"))

@@ -33,3 +33,11 @@ class DisableForm(FlaskForm):
     )
     code = code_field(_l("A code from your authenticator app, or one of your recovery codes."))
     submit = SubmitField(_l("Turn off two-factor authentication"))
+
+
+class NewRecoveryCodesForm(FlaskForm):
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+    code = code_field(_l("A code from your authenticator app, or one of your recovery codes."))
+    submit = SubmitField(_l("Make new recovery codes"))

@@ -35,7 +35,7 @@ from ..navigation import is_safe_next
 from ..ratelimit import rerender_on_breach
 from ..security import security_event
 from . import services
-from .forms import DisableForm, LoginCodeForm, SetupForm
+from .forms import DisableForm, LoginCodeForm, NewRecoveryCodesForm, SetupForm
 
 bp = Blueprint("twofactor", __name__, cli_group="two-factor")
 
@@ -213,6 +213,30 @@ def disable():
             flash(_("Two-factor authentication is off."))
             return redirect(url_for("admin.account"))
     return render_status(form)
+
+
+@bp.route("/admin/account/two-factor/recovery-codes", methods=["GET", "POST"])
+@login_required
+def new_recovery_codes():
+    """Ten new recovery codes in place of the old ones (all of which stop working)."""
+    user = current_user._get_current_object()
+    if not user.two_factor_enabled:
+        return redirect(url_for("twofactor.setup"))
+    form = NewRecoveryCodesForm()
+    if form.validate_on_submit():
+        if not user.check_password(form.password.data):
+            form.password.errors.append(_("That is not your current password."))
+        elif services.check_second_factor(user, form.code.data) is None:
+            db.session.rollback()
+            security_event("two_factor_failed", user.email, reason="recovery_codes")
+            form.code.errors.append(_("That code is not right, or it has been used already."))
+        else:
+            codes = services.replace_recovery_codes(user)
+            db.session.commit()
+            security_event("recovery_codes_replaced", user.email)
+            # Rendered, not redirected, as after set-up: the codes are shown once and never stored in a cookie.
+            return no_store(render_template("twofactor/recovery_codes.html", codes=codes, replaced=True))
+    return no_store(render_template("twofactor/new_recovery_codes.html", form=form))
 
 
 # --- an admin resets another author's second factor ---------------------------------------------------------
