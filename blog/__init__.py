@@ -65,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .media.views import bp as media_bp
     from .posts.views import bp as posts_bp
     from .search.views import bp as search_bp
+    from .twofactor.views import bp as twofactor_bp
 
     app.register_blueprint(posts_bp)
     app.register_blueprint(auth_bp)
@@ -74,6 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(search_bp)
     app.register_blueprint(media_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(twofactor_bp)
 
     from .cli import register_commands
 

@@ -79,6 +79,7 @@ def load_config(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": False,
         "LOGIN_RATE_LIMIT": env_str("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "LOGIN_ACCOUNT_RATE_LIMIT": env_str("LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute"),
+        "REQUIRE_2FA_FOR_ADMINS": env_bool("REQUIRE_2FA_FOR_ADMINS", False),
         "SESSION_IDLE_DAYS": env_int("SESSION_IDLE_DAYS", 14),
         "SESSION_MAX_DAYS": env_int("SESSION_MAX_DAYS", 60),
         "EDITOR_STASH_HOURS": env_int("EDITOR_STASH_HOURS", 24),

@@ -126,6 +126,12 @@ class User(UserMixin, Model):
     role: Mapped[str] = mapped_column(String(20), default=Role.AUTHOR)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Two-factor authentication (twofactor/services.py): the TOTP secret (base32) is written when set-up
+    # starts and only counts once totp_enabled_at is set; it is never shown again after set-up.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last time step whose code was accepted: a code of that step or an earlier one is refused (replay).
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     posts: Mapped[list[Post]] = relationship(back_populates="author")
 
@@ -151,6 +157,11 @@ class User(UserMixin, Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        """Whether logging in asks for an authentication code after the password."""
+        return self.totp_enabled_at is not None and bool(self.totp_secret)
 
     def can_edit(self, post: Post) -> bool:
         """Who may edit a post and moderate its comments: its author, or an admin. `owned_by` is its SQL twin."""
@@ -512,3 +523,15 @@ class Redirect(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     post: Mapped[Post] = relationship()
+
+
+class RecoveryCode(Model):
+    """One of an author's one-time recovery codes for two-factor login; only its digest is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,8 +1,7 @@
 """Login and logout: request handling only."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
 from werkzeug.security import check_password_hash
 
@@ -11,8 +10,10 @@ from ..navigation import is_safe_next
 from ..ratelimit import rerender_on_breach
 from ..security import security_event
 from .forms import LoginForm
+from .pending import start_pending_login
 from .services import author_by_email
 from .sessions import AUTHOR_KEY, complete_login, end_this_session
+from .throttling import ACCOUNT_SCOPE, ADDRESS_SCOPE, account_key_for, account_limit, address_limit, failed_attempt
 
 bp = Blueprint("auth", __name__)
 
@@ -29,28 +30,23 @@ def login_throttled_page(message: str) -> str:
     return render_login(form, error=message)
 
 
-def failed_attempt(response) -> bool:
-    """Only failed attempts count towards the limits: a successful login redirects."""
-    return response.status_code != 302
-
-
 def account_key() -> str:
-    email = (request.form.get("email") or "").strip().lower()[:254]
-    return f"{get_remote_address()}|{email}"
+    return account_key_for(request.form.get("email") or "")
 
 
+# Shared limits: the second factor's code page (twofactor/views.py) counts in the same buckets.
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+@limiter.shared_limit(
+    address_limit,
     methods=["POST"],
-    scope="login-address",
+    scope=ADDRESS_SCOPE,
     deduct_when=failed_attempt,
     on_breach=rerender_on_breach(login_throttled_page, email_field="email"),
 )
-@limiter.limit(
-    lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"],
+@limiter.shared_limit(
+    account_limit,
     methods=["POST"],
-    scope="login-account",
+    scope=ACCOUNT_SCOPE,
     key_func=account_key,
     deduct_when=failed_attempt,
     on_breach=rerender_on_breach(login_throttled_page, email_field="email"),
@@ -64,9 +60,13 @@ def login():
         user = db.session.scalar(author_by_email(form.email.data))
         password_ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, form.password.data)
         if user is not None and password_ok and user.is_active:
+            target = request.args.get("next")
+            if user.two_factor_enabled:
+                # Not logged in yet: the code page completes the login (and only then makes a device session).
+                start_pending_login(user, form.remember.data, target if is_safe_next(target) else None)
+                return redirect(url_for("twofactor.login_code"))
             complete_login(user, remember=form.remember.data)
             flash(_("Welcome back, %(name)s.", name=user.name))
-            target = request.args.get("next")
             return redirect(target if is_safe_next(target) else url_for("admin.dashboard"))
         reason = "unknown_email" if user is None else "bad_password" if not password_ok else "deactivated"
         security_event("login_failed", form.email.data, reason=reason)
