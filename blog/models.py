@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     and_,
     func,
     or_,
@@ -512,3 +513,19 @@ class Redirect(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     post: Mapped[Post] = relationship()
+
+
+class ImportedItem(Model):
+    """One author, post or comment an import wrote, keyed by where it came from: a second run adds nothing."""
+
+    __tablename__ = "imported_items"
+    __table_args__ = (UniqueConstraint("source", "kind", "source_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "wordpress:<site url>" or "blogger:<blog id>"
+    source: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))  # post, comment or author (pages are posts)
+    source_id: Mapped[str] = mapped_column(String(200))
+    # The row it became (posts.id, comments.id or users.id); no foreign key: deleting it later is fine.
+    target_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

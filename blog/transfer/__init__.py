@@ -1,0 +1,1 @@
+"""Moving a blog in and out: WordPress and Blogger exports read and imported, our own WXR written."""
