@@ -131,7 +131,7 @@ class ExportParser:
         for error in self._events.error_log:
             if error.type_name in TRUNCATED or "Premature end of data" in error.message:
                 raise ImportFailed(
-                    f"{self.path}: the file ends too early (truncated at line {error.line}); nothing imported."
+                    f"{self.path}: the file ends too early (truncated at line {error.line}); nothing was imported."
                 )
             if error.type_name == "ERR_DOCUMENT_EMPTY":
                 raise ImportFailed(f"{self.path}: not an XML file ({error.message.strip()}).")
