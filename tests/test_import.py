@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from blog.extensions import db
-from blog.models import Comment, ImportedItem, Post, PostKind, Redirect, Tag, User
+from blog.models import Comment, ImportedItem, Post, PostKind, PostRevision, Redirect, Tag, User
 
 from .helpers import ROOT, log_in, text
 
@@ -402,3 +402,22 @@ def test_a_200_mb_export_is_streamed_in_flat_memory(sqlite_template, tmp_path):
     output, peak = import_measured(url, medium)
     assert f"Imported {n} post(s), 0 page(s), {n} comment(s)" in output
     assert peak < 300, f"{peak:.0f} MB"
+
+
+def test_our_own_export_brings_its_markdown_old_paths_and_deleted_comments(app, runner, client, author):
+    result = run(runner, FIXTURES / "flask-blog.xml")
+    assert result.exit_code == 0, result.output
+    assert "Imported 1 post(s), 0 page(s), 2 comment(s) in 1 thread(s), 1 author(s) (0 new)" in result.output
+    post = posts(app)["packing-for-the-coast"]
+    assert post.body == "Three things I packed:\n\n- a notebook\n- **patience**\n"
+    assert "<li><strong>patience</strong></li>" in post.body_html and "Rendered HTML" not in post.body_html
+    assert threads(app) == {"packing-for-the-coast": [("", "deleted", 1, None), ("Bo", "approved", 2, "")]}
+    page = text(client.get("/posts/packing-for-the-coast"))
+    assert "This comment was deleted." in page and "A reply that outlived its parent." in page
+    for old in ("/posts/packing", "/posts/what-i-packed", "/?p=7"):
+        assert client.get(old).headers["Location"] == "/posts/packing-for-the-coast", old
+    # The post's own address is not a redirect of itself; the editor has its first revision.
+    with app.app_context():
+        paths = set(db.session.scalars(select(Redirect.old_path)))
+        assert "/posts/packing-for-the-coast" not in paths
+        assert db.session.scalar(select(func.count(PostRevision.id)).where(PostRevision.post_id == post.id)) == 1

@@ -19,7 +19,20 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..markdown import plain_text, reading_minutes, render_markdown
-from ..models import Comment, CommentStatus, ImportedItem, Post, PostKind, Redirect, Role, Tag, User, utcnow
+from ..models import (
+    Comment,
+    CommentStatus,
+    ImportedItem,
+    Post,
+    PostKind,
+    PostRevision,
+    Redirect,
+    RevisionKind,
+    Role,
+    Tag,
+    User,
+    utcnow,
+)
 from ..posts.services import derive_excerpt, is_reserved_slug, slug_taken, slugify, tag_named
 from . import blogger, wordpress
 from .html import clean_body, comment_html, comment_markdown, strip_shortcodes, to_markdown
@@ -301,6 +314,19 @@ class Importer:
             db.session.add(post)
             db.session.flush()
             post_id = post.id
+            # Its first revision, as a post written here has one from its first save.
+            db.session.add(
+                PostRevision(
+                    post_id=post_id,
+                    kind=RevisionKind.SAVED,
+                    author_id=author_id,
+                    title=title,
+                    body=body,
+                    excerpt=excerpt,
+                    tags=", ".join(tag.name for tag in tags),
+                    created_at=post.updated_at,
+                )
+            )
             self.remember("post", item.source_id, post_id)
         assert post_id is not None
         self.add_redirects(item, post_id, slug, kind)
