@@ -170,6 +170,9 @@ def import_command(file: str, dry_run: bool, author_email: str | None) -> None:
     except SQLAlchemyError as error:
         message = str(getattr(error, "orig", None) or error).splitlines()[0]
         raise click.ClickException(f"The database refused the import ({message}); nothing was imported.") from None
+    except Exception as error:  # a file no reader foresaw: still one line, and nothing half imported
+        message = f"{type(error).__name__}: {error}".splitlines()[0]
+        raise click.ClickException(f"{file}: the import failed ({message}); nothing was imported.") from None
     finally:
         if on_terminal:
             click.echo()

@@ -421,3 +421,12 @@ def test_our_own_export_brings_its_markdown_old_paths_and_deleted_comments(app, 
         paths = set(db.session.scalars(select(Redirect.old_path)))
         assert "/posts/packing-for-the-coast" not in paths
         assert db.session.scalar(select(func.count(PostRevision.id)).where(PostRevision.post_id == post.id)) == 1
+
+
+def test_replies_deeper_than_the_site_shows_keep_their_parent(make_app):
+    app = make_app(COMMENT_MAX_DEPTH=2)
+    result = run(app.test_cli_runner(), WXR)
+    assert "1 repl(ies) deeper than COMMENT_MAX_DEPTH (2): each keeps its parent" in result.output
+    assert ("Lena", "approved", 3, "Ada W.") in threads(app)["hello-world"]
+    page = text(app.test_client().get("/posts/hello-world"))
+    assert "The old one, north of town." in page and "Thanks, I will go <em>next spring</em>." in page

@@ -99,7 +99,7 @@ class ImportReport:
 
 class Importer:
     def __init__(self, source: ImportedSource, *, dry_run: bool, author: User | None):
-        self.source, self.dry_run = source, dry_run
+        self.source, self.dry_run = ImportedSource(key=source.key[:300], label=source.label), dry_run
         self.wordpress = source.key.startswith("wordpress:")
         self.given_author_id = author.id if author is not None else None
         self.report = ImportReport(label=source.label)
@@ -166,7 +166,9 @@ class Importer:
     def imported(self, kind: str, source_id: str) -> int | None:
         return db.session.scalar(
             select(ImportedItem.target_id).where(
-                ImportedItem.source == self.source.key, ImportedItem.kind == kind, ImportedItem.source_id == source_id
+                ImportedItem.source == self.source.key,
+                ImportedItem.kind == kind,
+                ImportedItem.source_id == source_id[:200],
             )
         )
 
