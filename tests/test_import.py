@@ -430,3 +430,30 @@ def test_replies_deeper_than_the_site_shows_keep_their_parent(make_app):
     assert ("Lena", "approved", 3, "Ada W.") in threads(app)["hello-world"]
     page = text(app.test_client().get("/posts/hello-world"))
     assert "The old one, north of town." in page and "Thanks, I will go <em>next spring</em>." in page
+
+
+def test_scheduled_and_trashed_wordpress_posts(app, runner, client, tmp_path):
+    item = (
+        "<item><title>{title}</title><dc:creator>ada</dc:creator><content:encoded>Words.</content:encoded>"
+        "<wp:post_id>{id}</wp:post_id><wp:post_date_gmt>{date}</wp:post_date_gmt><wp:post_name>{slug}</wp:post_name>"
+        "<wp:status>{status}</wp:status><wp:post_type>post</wp:post_type></item>"
+    )
+    items = [
+        item.format(title="Coming soon", id=1, date="2999-01-01 10:00:00", slug="coming-soon", status="future"),
+        item.format(title="Binned", id=2, date="2020-01-01 10:00:00", slug="binned", status="trash"),
+        item.format(title="Scratch", id=3, date="0000-00-00 00:00:00", slug="", status="auto-draft"),
+    ]
+    path = tmp_path / "statuses.xml"
+    path.write_text(
+        '<rss xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:wp="http://wordpress.org/export/1.2/"><channel><link>https://s.example.com</link>'
+        + "".join(items)
+        + "</channel></rss>"
+    )
+    result = run(runner, path)
+    assert result.exit_code == 0, result.output
+    assert "post 'Binned': in the trash, imported as a draft" in result.output
+    assert "post 'Scratch' (line 1): an auto-draft WordPress saved by itself" in result.output
+    found = posts(app)
+    assert found["coming-soon"].status == "scheduled" and found["binned"].status == "draft"
+    assert "Coming soon" not in text(client.get("/"))
