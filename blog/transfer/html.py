@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import nh3
+from lxml import etree  # type: ignore[import-untyped]
+from lxml import html as lxml_html
 from markdownify import markdownify
 
 from ..markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, render_comment
@@ -104,6 +106,54 @@ def shift_headings(html: str) -> str:
     return _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + 1)}", html)
 
 
+BLOCK_TAGS = {
+    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td",
+    "blockquote", "pre", "figure", "figcaption", "hr", "dl", "section", "article", "header", "footer", "address",
+    "form", "aside",
+}  # fmt: skip
+# Containers the allow-list drops: with only text and inline elements inside they become paragraphs.
+CONTAINERS = ("div", "section", "article", "figure", "figcaption", "header", "footer", "aside", "address")
+
+
+def restructure(html: str) -> str:
+    """Old editors' markup in the allow-list's terms: <b>/<i> as <strong>/<em>, text-only <div>s as
+    paragraphs (Blogger writes whole posts in them), loose text and line breaks at the top in paragraphs."""
+    if not html.strip():
+        return ""
+    try:
+        root = lxml_html.fragment_fromstring(html, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return html
+    for element in root.iter("b", "i"):
+        element.tag = "strong" if element.tag == "b" else "em"
+    for element in list(root.iter(*CONTAINERS)):
+        if element is root:
+            continue
+        if any(isinstance(child.tag, str) and child.tag in BLOCK_TAGS for child in element.iterdescendants()):
+            element.drop_tag()
+        else:
+            element.tag = "p"
+    out: list[str] = []
+    loose: list[str] = [root.text or ""]
+    for child in root:
+        if isinstance(child.tag, str) and child.tag in BLOCK_TAGS:
+            _close_paragraph(loose, out)
+            tail, child.tail = child.tail, None
+            out.append(lxml_html.tostring(child, encoding="unicode"))
+            loose = [tail or ""]
+        else:
+            loose.append(lxml_html.tostring(child, encoding="unicode"))
+    _close_paragraph(loose, out)
+    return "\n".join(out)
+
+
+def _close_paragraph(loose: list[str], out: list[str]) -> None:
+    text = "".join(loose).strip()
+    text = re.sub(r"^(?:<br\s*/?>\s*)+|(?:<br\s*/?>\s*)+$", "", text)
+    if text:
+        out.append(f"<p>{text}</p>")
+
+
 def clean_body(html: str, *, wordpress: bool) -> tuple[str, list[str]]:
     """Safe HTML of an imported post, by the site's allow-list; the shortcodes it dropped."""
     html = _BLOCK_COMMENT.sub("", html)
@@ -111,7 +161,7 @@ def clean_body(html: str, *, wordpress: bool) -> tuple[str, list[str]]:
     if wordpress:
         html, dropped = strip_shortcodes(html)
         html = paragraphs(html)
-    html = shift_headings(html)
+    html = shift_headings(restructure(html))
     cleaned = nh3.clean(
         html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel="noopener noreferrer"
     )
