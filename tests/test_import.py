@@ -204,6 +204,8 @@ def test_a_classic_blogger_export_comes_in_whole(app, runner, client):
     assert rain.title == "Deszcz w Łodzi — rain in Łódź" and rain.tag_names == ["weather", "Ślady"]
     assert rain.published_at.isoformat() == "2021-01-10T08:00:00+00:00"
     assert "<script" not in rain.body_html and "document.write" not in rain.body_html
+    assert rain.body_html == "<p>It rained <strong>all</strong> week.</p>\n<p>Puddles everywhere.</p>"
+    assert rain.body == "It rained **all** week.\n\nPuddles everywhere.\n"
     assert found["half-written"].status == "draft" and found["about-me"].kind == PostKind.PAGE
     assert threads(app) == {
         "rain": [

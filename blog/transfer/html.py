@@ -124,6 +124,8 @@ def restructure(html: str) -> str:
         root = lxml_html.fragment_fromstring(html, create_parent="div")
     except (etree.ParserError, ValueError):
         return html
+    for element in list(root.iter("script", "style", "template", "noscript")):
+        element.drop_tree()  # nh3 would drop them too, but not the empty paragraph around them
     for element in root.iter("b", "i"):
         element.tag = "strong" if element.tag == "b" else "em"
     for element in list(root.iter(*CONTAINERS)):
@@ -166,6 +168,7 @@ def clean_body(html: str, *, wordpress: bool) -> tuple[str, list[str]]:
         html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel="noopener noreferrer"
     )
     # A line break after each block, so the plain text (excerpt, search index) keeps its words apart.
+    cleaned = re.sub(r"<p>(?:\s|<br>)*</p>\n?", "", cleaned)
     return _BLOCK_END.sub("\\1\n", cleaned).strip(), dropped
 
 
