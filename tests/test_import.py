@@ -459,3 +459,37 @@ def test_scheduled_and_trashed_wordpress_posts(app, runner, client, tmp_path):
     found = posts(app)
     assert found["coming-soon"].status == "scheduled" and found["binned"].status == "draft"
     assert "Coming soon" not in text(client.get("/"))
+
+
+def test_replies_whose_parent_is_missing_and_comments_without_their_post(app, runner, tmp_path):
+    def comment(number, post, reply_to=""):
+        return (
+            f"<entry><id>tag:blogger.com,1999:blog-5.post-{number}</id>"
+            f"<blogger:parent>tag:blogger.com,1999:blog-5.post-{post}</blogger:parent>"
+            f"<blogger:inReplyTo>{reply_to}</blogger:inReplyTo><blogger:type>COMMENT</blogger:type>"
+            f"<blogger:status>LIVE</blogger:status><author><name>R{number}</name></author>"
+            f"<content type='html'>Comment {number}</content><published>2022-01-0{number % 9 + 1}T10:00:00Z</published>"
+            "</entry>"
+        )
+
+    path = tmp_path / "feed.atom"
+    path.write_text(
+        "<feed xmlns='http://www.w3.org/2005/Atom' xmlns:blogger='http://schemas.google.com/blogger/2018'>"
+        "<id>tag:blogger.com,1999:blog-5</id>"
+        + comment(21, 1, reply_to="20")  # its parent was deleted on Blogger
+        + comment(22, 1, reply_to="21")  # a reply to that reply: waits for it, then follows it
+        + comment(23, 9)  # a comment on a post that is not in the export
+        + "<entry><id>tag:blogger.com,1999:blog-5.post-1</id><blogger:type>POST</blogger:type>"
+        "<blogger:status>LIVE</blogger:status><title>Only post</title><content type='html'>Hi</content>"
+        "<published>2022-01-01T09:00:00Z</published><blogger:filename>/2022/01/only.html</blogger:filename></entry>"
+        "</feed>"
+    )
+    for options in (["--dry-run"], []):
+        result = run(runner, path, *options)
+        assert result.exit_code == 0, result.output
+        assert "comment 21 replies to comment 20, which is not in the export: imported as a top-level comment" in (
+            result.output
+        )
+        assert "comment 23: its post 9 is not in the export" in result.output
+        assert "2 comment(s) in 1 thread(s)" in result.output
+    assert threads(app) == {"only": [("R21", "approved", 1, None), ("R22", "approved", 2, "R21")]}

@@ -135,15 +135,15 @@ class Importer:
 
     def finish(self, problems: list[str]) -> ImportReport:
         # Replies whose parent never came: kept, as top-level comments of their post.
-        for parent_id, orphans in list(self.waiting_for_parent.items()):
-            for comment in orphans:
+        while self.waiting_for_parent:
+            parent_id = next(iter(self.waiting_for_parent))
+            for comment in self.waiting_for_parent.pop(parent_id):
                 self.report.notes.append(
                     f"comment {comment.source_id} replies to comment {parent_id}, which is not in the export: "
                     "imported as a top-level comment"
                 )
                 comment.parent_source_id = None
                 self.add_comment(comment)
-        self.waiting_for_parent.clear()
         for post_id, comments in self.waiting_for_post.items():
             for comment in comments:
                 self.report.skipped.append(f"comment {comment.source_id}: its post {post_id} is not in the export")
