@@ -309,7 +309,7 @@ class Importer:
                 is_draft=not live,
                 published_at=(item.published_at or utcnow()) if live else None,
                 created_at=created,
-                updated_at=max(item.updated_at or created, created),
+                updated_at=item.updated_at or created,  # a scheduled post was updated before it goes live
                 author_id=author_id,
                 tags=tags,
             )

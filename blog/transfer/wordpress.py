@@ -95,6 +95,8 @@ def path_of(url: str) -> str:
 
 
 def read(parser: ExportParser, root: etree._Element, version: str) -> Iterator[object]:
+    # Our own export: its post ids are this blog's, never WordPress's, so no /?p=<id> addresses are made up.
+    ours = OUR_NAMESPACE in root.nsmap.values()
     site = ""
     announced = False
     for event, element in parser:
@@ -128,7 +130,7 @@ def read(parser: ExportParser, root: etree._Element, version: str) -> Iterator[o
         elif family == "" and local == "item":
             fields = Fields(element)
             parser.name_last_item(f"item {fields.text('title') or fields.text('wp:post_id')!r}")
-            yield from _item(fields, element.sourceline)
+            yield from _item(fields, element.sourceline, ours)
         release(element)
     if not announced:
         yield ImportedSource(
@@ -136,7 +138,7 @@ def read(parser: ExportParser, root: etree._Element, version: str) -> Iterator[o
         )
 
 
-def _item(fields: Fields, line: int | None) -> Iterator[object]:
+def _item(fields: Fields, line: int | None, ours: bool = False) -> Iterator[object]:
     title = fields.text("title")
     post_type = fields.text("wp:post_type") or "post"
     post_id = fields.text("wp:post_id")
@@ -162,10 +164,11 @@ def _item(fields: Fields, line: int | None) -> Iterator[object]:
     link = fields.text("link")
     if link:
         old_paths.append(path_of(link))
-    old_paths.append(f"/?page_id={post_id}" if kind == "page" else f"/?p={post_id}")
     guid = fields.text("guid")
-    if guid and "?" in guid:
-        old_paths.append(path_of(guid))
+    if not ours:
+        old_paths.append(f"/?page_id={post_id}" if kind == "page" else f"/?p={post_id}")
+        if guid and "?" in guid:
+            old_paths.append(path_of(guid))
     old_paths += [
         element.text.strip() for element in fields.all("blog:old_path") if element.text and element.text.strip()
     ]
