@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from blog.extensions import db
 from blog.models import Comment, ImportedItem, Post, PostKind, PostRevision, Redirect, Tag, User
 
-from .helpers import ROOT, log_in, text
+from .helpers import ROOT, log_in, text, write
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "import"
 WXR = FIXTURES / "wordpress.xml"
@@ -495,3 +495,15 @@ def test_replies_whose_parent_is_missing_and_comments_without_their_post(app, ru
         assert "comment 23: its post 9 is not in the export" in result.output
         assert "2 comment(s) in 1 thread(s)" in result.output
     assert threads(app) == {"only": [("R21", "approved", 1, None), ("R22", "approved", 2, "R21")]}
+
+
+def test_an_imported_post_is_edited_as_markdown(app, runner, writer):
+    assert run(runner, WXR, "--author", "ada@example.com").exit_code == 0
+    hello = posts(app)["hello-world"]
+    editor = text(writer.get(f"/admin/posts/{hello.id}/edit"))
+    assert "## What we saw" in editor and "- gulls" in editor
+    saved = write(writer, title=hello.title, body=hello.body + "\nOne more line.\n", button="update", post_id=hello.id)
+    assert saved.headers["Location"] == f"/admin/posts/{hello.id}/edit"
+    again = posts(app)["hello-world"]
+    assert "<h2>What we saw</h2>" in again.body_html and "<p>One more line.</p>" in again.body_html
+    assert "<li>gulls</li>" in again.body_html and 'alt="A blue boat"' in again.body_html
