@@ -507,3 +507,16 @@ def test_an_imported_post_is_edited_as_markdown(app, runner, writer):
     again = posts(app)["hello-world"]
     assert "<h2>What we saw</h2>" in again.body_html and "<p>One more line.</p>" in again.body_html
     assert "<li>gulls</li>" in again.body_html and 'alt="A blue boat"' in again.body_html
+
+
+def test_closed_comments_stay_closed(app, runner, tmp_path):
+    path = tmp_path / "closed.xml"
+    path.write_text(
+        WXR.read_text(encoding="utf-8").replace(
+            "<wp:comment_status><![CDATA[open]]></wp:comment_status>",
+            "<wp:comment_status><![CDATA[closed]]></wp:comment_status>",
+        )
+    )
+    assert run(runner, path).exit_code == 0
+    found = posts(app)
+    assert not found["hello-world"].comments_open and found["hello-world-2"].comments_open

@@ -312,6 +312,7 @@ class Importer:
                 updated_at=item.updated_at or created,  # a scheduled post was updated before it goes live
                 author_id=author_id,
                 tags=tags,
+                comments_open=item.comments_open,
             )
             db.session.add(post)
             db.session.flush()

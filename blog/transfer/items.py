@@ -54,6 +54,7 @@ class ImportedPost:
     author_name: str = ""
     tags: list[str] = field(default_factory=list)
     old_paths: list[str] = field(default_factory=list)
+    comments_open: bool = True
     markdown: str | None = None  # our own exporter's Markdown source: used as the body when present
     comments: list[ImportedComment] = field(default_factory=list)
     line: int | None = None

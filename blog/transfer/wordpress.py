@@ -192,6 +192,7 @@ def _item(fields: Fields, line: int | None, ours: bool = False) -> Iterator[obje
         published_at=published,
         updated_at=updated,
         excerpt=fields.text("excerpt:encoded"),
+        comments_open=fields.text("wp:comment_status") != "closed",
         author_ref=fields.text("dc:creator") or None,
         tags=tags,
         old_paths=list(dict.fromkeys(old_paths)),
