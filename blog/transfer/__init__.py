@@ -1,1 +1,1 @@
-"""Moving a blog in and out: WordPress and Blogger exports read and imported, our own WXR written."""
+"""Moving a blog in and out: WordPress (WXR) export and import, the contact messages as CSV."""
