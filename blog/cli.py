@@ -144,6 +144,43 @@ def reindex_command() -> None:
     click.echo(f"Indexed {count} post(s).")
 
 
+@click.command("import")
+@click.argument("file")
+@click.option("--dry-run", is_flag=True, help="Read everything and say what would be imported; write nothing.")
+@click.option("--author", "author_email", metavar="EMAIL", help="Give every post to this existing author.")
+@with_appcontext
+def import_command(file: str, dry_run: bool, author_email: str | None) -> None:
+    """Import a WordPress export (WXR) or a Blogger export (Atom, Takeout feed.atom or .zip)."""
+    import sys
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .transfer.importer import run_import
+    from .transfer.items import ImportFailed
+
+    on_terminal = sys.stdout.isatty()
+
+    def progress(posts: int, comments: int) -> None:
+        if on_terminal:
+            click.echo(f"\rImporting: {posts} post(s) and page(s), {comments} comment(s)", nl=False)
+
+    try:
+        report = run_import(file, dry_run=dry_run, author_email=author_email, progress=progress)
+    except ImportFailed as error:
+        raise click.ClickException(str(error)) from None
+    except SQLAlchemyError as error:
+        message = str(getattr(error, "orig", None) or error).splitlines()[0]
+        raise click.ClickException(f"The database refused the import ({message}); nothing was imported.") from None
+    except Exception as error:  # a file no reader foresaw: still one line, and nothing half imported
+        message = f"{type(error).__name__}: {error}".splitlines()[0]
+        raise click.ClickException(f"{file}: the import failed ({message}); nothing was imported.") from None
+    finally:
+        if on_terminal:
+            click.echo()
+    for line in report.lines(dry_run):
+        click.echo(line)
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_author_command)
     app.cli.add_command(seed_demo_command)
@@ -151,6 +188,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(search_group)
     app.cli.add_command(export_command)
     app.cli.add_command(export_messages_command)
+    app.cli.add_command(import_command)
 
 
 def write_atomically(path: Path, chunks) -> None:

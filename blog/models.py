@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     and_,
     func,
     or_,
@@ -535,3 +536,19 @@ class RecoveryCode(Model):
     code_digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ImportedItem(Model):
+    """One author, post or comment an import wrote, keyed by where it came from: a second run adds nothing."""
+
+    __tablename__ = "imported_items"
+    __table_args__ = (UniqueConstraint("source", "kind", "source_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "wordpress:<site url>" or "blogger:<blog id>"
+    source: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))  # post, comment or author (pages are posts)
+    source_id: Mapped[str] = mapped_column(String(200))
+    # The row it became (posts.id, comments.id or users.id); no foreign key: deleting it later is fine.
+    target_id: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

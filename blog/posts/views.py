@@ -1,6 +1,6 @@
 """Reader pages: request handling only, the queries live in queries.py."""
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, redirect, render_template, request
 
 from ..extensions import db
 from ..paging import page_number
@@ -12,6 +12,7 @@ from .queries import (
     posts_in_month,
     posts_tagged,
     published_posts,
+    redirect_for_path,
     tag_by_slug,
 )
 
@@ -24,6 +25,13 @@ def paginate(query):
 
 @bp.get("/")
 def home():
+    # An imported WordPress blog's old links: /?p=<id> and /?page_id=<id> (unknown ids: the home page).
+    for name in ("p", "page_id"):
+        old_id = request.args.get(name, "")
+        if old_id.isdigit() and len(old_id) < 20:
+            target = redirect_for_path(f"/?{name}={old_id}")
+            if target is not None:
+                return redirect(target, code=301)
     posts = db.session.scalars(published_posts().limit(current_app.config["POSTS_PER_PAGE"])).all()
     return render_template("posts/home.html", posts=posts)
 
