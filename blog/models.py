@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -71,6 +72,9 @@ class MailStatus(StrEnum):
     FAILED = "failed"
 
 
+BIO_MAX_LENGTH = 500
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -126,6 +130,11 @@ class User(UserMixin, Model):
     role: Mapped[str] = mapped_column(String(20), default=Role.AUTHOR)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The author page's address, /authors/<slug>: given once from the name (authors/services.py fills it
+    # on every new account) and kept when the name changes, so links to the page keep working.
+    slug: Mapped[str] = mapped_column(String(120), unique=True, index=True)
+    # A few sentences on the author page: plain text, shown escaped with its line breaks.
+    bio: Mapped[str] = mapped_column(String(BIO_MAX_LENGTH), default="", server_default="")
 
     posts: Mapped[list[Post]] = relationship(back_populates="author")
 
@@ -151,6 +160,12 @@ class User(UserMixin, Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def bio_paragraphs(self) -> list[list[str]]:
+        """The bio as the author typed it: paragraphs split on blank lines, each a list of its lines."""
+        blocks = re.split(r"\n\s*\n", (self.bio or "").replace("\r\n", "\n").strip())
+        return [[line.strip() for line in block.strip().split("\n")] for block in blocks if block.strip()]
 
     def can_edit(self, post: Post) -> bool:
         """Who may edit a post and moderate its comments: its author, or an admin. `owned_by` is its SQL twin."""
