@@ -205,3 +205,7 @@ def account_form(**changes):
 def change_password(client, new_password="a new passphrase"):
     """Ada changes her password on the account page."""
     return client.post("/admin/account", data=account_form(new_password=new_password, confirm_password=new_password))
+
+
+# Ada's byline on articles and listing cards: her name links to her author page.
+BYLINE = 'By <a href="/authors/ada-writer" rel="author">Ada Writer</a>'
