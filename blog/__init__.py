@@ -55,10 +55,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .auth.sessions import user_for_token
 
     security.init_app(app)
+    from .authors.services import register_slug_hook
+
+    register_slug_hook()
     login_manager.user_loader(user_for_token)
 
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
+    from .authors.views import bp as authors_bp
     from .comments.views import bp as comments_bp
     from .contact.views import bp as contact_bp
     from .feeds.views import bp as feeds_bp
@@ -76,6 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(media_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(twofactor_bp)
+    app.register_blueprint(authors_bp)
 
     from .cli import register_commands
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -72,6 +73,9 @@ class MailStatus(StrEnum):
     FAILED = "failed"
 
 
+BIO_MAX_LENGTH = 500
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -133,6 +137,11 @@ class User(UserMixin, Model):
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The last time step whose code was accepted: a code of that step or an earlier one is refused (replay).
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # The author page's address, /authors/<slug>: given once from the name (authors/services.py fills it
+    # on every new account) and kept when the name changes, so links to the page keep working.
+    slug: Mapped[str] = mapped_column(String(120), unique=True, index=True)
+    # A few sentences on the author page: plain text, shown escaped with its line breaks.
+    bio: Mapped[str] = mapped_column(String(BIO_MAX_LENGTH), default="", server_default="")
 
     posts: Mapped[list[Post]] = relationship(back_populates="author")
 
@@ -163,6 +172,12 @@ class User(UserMixin, Model):
     def two_factor_enabled(self) -> bool:
         """Whether logging in asks for an authentication code after the password."""
         return self.totp_enabled_at is not None and bool(self.totp_secret)
+
+    @property
+    def bio_paragraphs(self) -> list[list[str]]:
+        """The bio as the author typed it: paragraphs split on blank lines, each a list of its lines."""
+        blocks = re.split(r"\n\s*\n", (self.bio or "").replace("\r\n", "\n").strip())
+        return [[line.strip() for line in block.strip().split("\n")] for block in blocks if block.strip()]
 
     def can_edit(self, post: Post) -> bool:
         """Who may edit a post and moderate its comments: its author, or an admin. `owned_by` is its SQL twin."""

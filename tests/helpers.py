@@ -305,3 +305,7 @@ def fill_export_blog(app, now) -> dict:
             "ada": ada.id,
             "rita": rita.id,
         }
+
+
+# Ada's byline on articles and listing cards: her name links to her author page.
+BYLINE = 'By <a href="/authors/ada-writer" rel="author">Ada Writer</a>'

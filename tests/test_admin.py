@@ -13,6 +13,7 @@ from .conftest import NOW, Content
 from .helpers import (
     ADMIN_EMAIL,
     BODY,
+    BYLINE,
     EMAIL,
     PASSWORD,
     account_form,
@@ -105,7 +106,7 @@ def test_draft_preview_publish_then_readers_see_it(app, writer):
     assert '<a href="/posts/packing-for-the-coast">Packing For The Coast</a>' in text(reader.get("/"))
     article = text(reader.get("/posts/packing-for-the-coast"))
     assert "<h1>Packing For The Coast</h1>" in article and "<li>a notebook</li>" in article
-    assert '<a href="/tags/travel">Travel</a>' in article and "By Ada Writer" in article
+    assert '<a href="/tags/travel">Travel</a>' in article and BYLINE in article
 
 
 def test_excerpt_is_taken_from_the_body_when_left_empty(app, writer):
@@ -352,7 +353,7 @@ def test_fields_the_form_does_not_define_are_ignored(app, team):
     stored = stored_post(app, saved_id(response))
     assert stored["author_id"] == ids["ada"] and stored["status"] == "published"
     assert stored["published_at"] > NOW - timedelta(minutes=1)
-    assert "By Ada Writer" in text(app.test_client().get("/posts/packing-for-the-coast"))
+    assert BYLINE in text(app.test_client().get("/posts/packing-for-the-coast"))
     assert stored_user(app, ids["ada"])["role"] == "author"
     assert clients["ada"].get("/admin/authors").status_code == 403
 
@@ -406,7 +407,7 @@ def test_an_admin_can_edit_and_delete_anyones_post(app, team):
     assert saved_id(response) == post_id
     stored = stored_post(app, post_id)
     assert stored["title"] == "Ada's Post, Copy-Edited" and stored["author_id"] == ids["ada"]
-    assert "By Ada Writer" in text(app.test_client().get("/posts/adas-post"))
+    assert BYLINE in text(app.test_client().get("/posts/adas-post"))
     assert rita.post(f"/admin/posts/{post_id}/delete").headers["Location"] == "/admin/posts"
     assert stored_post(app, post_id) is None
 

@@ -7,7 +7,7 @@ from blog.extensions import db
 from blog.models import Post, Redirect
 
 from .conftest import NOW
-from .helpers import text
+from .helpers import BYLINE, text
 
 
 def main_of(response) -> str:
@@ -24,7 +24,7 @@ def test_reader_journey_home_article_tag_archive(client, content):
     home = text(client.get("/"))
     assert "Test Blog" in home and "Notes from the test suite" in home
     assert '<a href="/posts/mission-and-goals">Mission And Goals</a>' in home
-    assert "By Ada Writer" in home and "min read" in home and "Read more" in home
+    assert BYLINE in home and "min read" in home and "Read more" in home
     assert '<a class="see-all" href="/posts/">See All</a>' in home
 
     article = text(client.get("/posts/mission-and-goals"))

@@ -23,6 +23,7 @@ from werkzeug.sansio.multipart import Data, Epilogue, Event, Field, MultipartDec
 from ..auth import sessions
 from ..auth.access import admin_required
 from ..auth.services import create_author, email_taken
+from ..authors.forms import BioForm
 from ..comments.queries import moderation_counts
 from ..contact.services import unread_count
 from ..extensions import db, login_manager
@@ -453,9 +454,28 @@ def account():
     return render_account(form)
 
 
-def render_account(form: AccountForm):
+def render_account(form: AccountForm, bio_form: BioForm | None = None):
     user_sessions = db.session.scalars(sessions.sessions_of(current_user)).all()
-    return render_template("admin/account.html", form=form, user_sessions=user_sessions, button=ButtonForm())
+    return render_template(
+        "admin/account.html",
+        form=form,
+        user_sessions=user_sessions,
+        button=ButtonForm(),
+        bio_form=bio_form or BioForm(formdata=None, bio=current_user.bio),
+    )
+
+
+@bp.post("/account/bio")
+def account_bio():
+    """The bio on the author page: a form of its own, so it needs no password and keeps the account form apart."""
+    user = current_user._get_current_object()
+    bio_form = BioForm()
+    if bio_form.validate_on_submit():
+        user.bio = bio_form.bio.data
+        db.session.commit()
+        flash(_("Your bio is saved."))
+        return redirect(url_for("admin.account") + "#bio-heading")
+    return render_account(AccountForm(formdata=None, obj=user), bio_form)
 
 
 @bp.post("/account/sessions/<int(max=2147483647):session_id>/sign-out")

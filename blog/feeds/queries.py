@@ -2,7 +2,8 @@
 
 from sqlalchemy import Select, select
 
-from ..models import Post, Tag, post_tags
+from ..authors.queries import posts_by
+from ..models import Post, Tag, User, post_tags
 from ..posts.queries import published_posts
 
 FEED_SIZE = 20
@@ -11,6 +12,14 @@ FEED_SIZE = 20
 def feed_posts() -> Select:
     """The newest posts with their tags (the feed lists them as categories)."""
     return published_posts(with_tags=True).limit(FEED_SIZE)
+
+
+def feed_posts_by(author: User) -> Select:
+    return posts_by(author, with_tags=True).limit(FEED_SIZE)
+
+
+def feed_posts_tagged(tag: Tag) -> Select:
+    return published_posts(with_tags=True).where(Post.tags.any(Tag.id == tag.id)).limit(FEED_SIZE)
 
 
 def sitemap_posts() -> Select:

@@ -1,11 +1,14 @@
 """Feeds and the sitemap: XML rendered from autoescaped templates, one query per list."""
 
-from flask import Blueprint, current_app, make_response, render_template
+from flask import Blueprint, abort, current_app, make_response, render_template
+from flask_babel import gettext as _
 
+from ..authors.queries import author_by_slug, authors_with_listed_posts
 from ..comments.queries import feed_comments
 from ..extensions import db
 from ..models import utcnow
-from ..posts.queries import archive_months, post_by_slug
+from ..posts.queries import archive_months, post_by_slug, tag_by_slug
+from ..templating import absolute_url
 from . import queries
 
 bp = Blueprint("feeds", __name__)
@@ -21,9 +24,40 @@ def xml_response(template: str, mimetype: str, **context):
 
 @bp.get("/feed.atom")
 def atom():
-    posts = db.session.scalars(queries.feed_posts()).all()
+    return posts_feed(db.session.scalars(queries.feed_posts()).all())
+
+
+def posts_feed(posts, feed: dict | None = None):
     updated = max((post.revised_at for post in posts), default=utcnow())
-    return xml_response("feeds/posts.atom.xml", ATOM, posts=posts, updated=updated)
+    return xml_response("feeds/posts.atom.xml", ATOM, posts=posts, updated=updated, feed=feed)
+
+
+@bp.get("/authors/<slug>/feed.atom")
+def author_atom(slug: str):
+    """One author's listed posts, as the site's feed lists them (deactivated authors' too)."""
+    author = db.first_or_404(author_by_slug(slug))
+    posts = db.session.scalars(queries.feed_posts_by(author)).all()
+    feed = {
+        "title": _("%(site)s: posts by %(name)s", site=current_app.config["SITE_NAME"], name=author.name),
+        "self": absolute_url("feeds.author_atom", slug=author.slug),
+        "page": absolute_url("authors.author", slug=author.slug),
+    }
+    return posts_feed(posts, feed)
+
+
+@bp.get("/tags/<slug>/feed.atom")
+def tag_atom(slug: str):
+    """A tag's listed posts; a tag readers cannot see yet (drafts only) has no feed either."""
+    tag = db.first_or_404(tag_by_slug(slug))
+    posts = db.session.scalars(queries.feed_posts_tagged(tag)).all()
+    if not posts:
+        abort(404)
+    feed = {
+        "title": _("%(site)s: posts tagged “%(name)s”", site=current_app.config["SITE_NAME"], name=tag.name),
+        "self": absolute_url("feeds.tag_atom", slug=tag.slug),
+        "page": absolute_url("posts.tag", slug=tag.slug),
+    }
+    return posts_feed(posts, feed)
 
 
 @bp.get("/posts/<slug>/comments.atom")
@@ -38,6 +72,7 @@ def comments_atom(slug: str):
 def sitemap():
     posts = db.session.execute(queries.sitemap_posts()).all()
     tags = db.session.scalars(queries.sitemap_tags()).all()
+    authors = db.session.scalars(authors_with_listed_posts()).all()
     per_page = current_app.config["POSTS_PER_PAGE"]
     archive_pages = max(1, -(-len(posts) // per_page))
     return xml_response(
@@ -45,6 +80,7 @@ def sitemap():
         "application/xml; charset=utf-8",
         posts=posts,
         tags=tags,
+        authors=authors,
         archive_pages=archive_pages,
         months=archive_months(),
         newest=posts[0].updated_at if posts else None,

@@ -11,6 +11,7 @@ PAGE_TYPES = {
     "article": "/posts/mission-and-goals",
     "tag": "/tags/migration",
     "month": "/archive/2024/05",
+    "author": "/authors/radhika-agarwal",
     "404": "/no-such-page",
 }
 
