@@ -205,3 +205,15 @@ def account_form(**changes):
 def change_password(client, new_password="a new passphrase"):
     """Ada changes her password on the account page."""
     return client.post("/admin/account", data=account_form(new_password=new_password, confirm_password=new_password))
+
+
+# --- delivered mail ------------------------------------------------------------------------------------------
+
+
+def plain_text(message) -> str:
+    """The plain-text part of a delivered mail (every mail the app makes also has an HTML part)."""
+    return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+
+
+def html_text(message) -> str:
+    return message.get_body(("html",)).get_content()
