@@ -20,23 +20,13 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from ..forms import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, NoControlCharacters, strip_text
+from ..forms import MAX_PASSWORD_LENGTH, NoControlCharacters, new_password_validators, strip_text
 from ..models import Role
 
 ROLE_CHOICES = [
     SelectChoice(Role.AUTHOR, _l("Author: writes and edits their own posts")),
     SelectChoice(Role.ADMIN, _l("Admin: everything, including managing authors")),
 ]
-
-
-def new_password_validators():
-    return [
-        Length(
-            min=MIN_PASSWORD_LENGTH,
-            max=MAX_PASSWORD_LENGTH,
-            message=_l("Use %(min)d to %(max)d characters.", min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH),
-        )
-    ]
 
 
 def split_tag_names(text: str | None) -> list[str]:
