@@ -17,12 +17,12 @@ from ..forms import ButtonForm
 from ..markdown import WORDS_PER_MINUTE, render_markdown
 from ..media import queries as media_queries
 from ..media import services as media_services
-from ..models import Media, Post, PostRevision, PostStatus, User
+from ..models import CommentMail, Media, Post, PostRevision, PostStatus, User
 from ..paging import page_number
 from ..posts import revisions, services
 from ..security import security_event
 from . import queries
-from .forms import AccountForm, AuthorForm, AutosaveForm, LivePreviewForm, PostForm, ResetPasswordForm
+from .forms import AccountForm, AuthorForm, AutosaveForm, CommentMailForm, LivePreviewForm, PostForm, ResetPasswordForm
 from .stash import KEPT_FIELDS, keep_typed_text, restore_typed_text
 
 bp = Blueprint("admin", __name__)
@@ -437,9 +437,29 @@ def account():
     return render_account(form)
 
 
-def render_account(form: AccountForm):
+def render_account(form: AccountForm, comment_mail_form: CommentMailForm | None = None):
     user_sessions = db.session.scalars(sessions.sessions_of(current_user)).all()
-    return render_template("admin/account.html", form=form, user_sessions=user_sessions, button=ButtonForm())
+    if comment_mail_form is None:
+        comment_mail_form = CommentMailForm(comment_mail=current_user.comment_mail_choice)
+    return render_template(
+        "admin/account.html",
+        form=form,
+        user_sessions=user_sessions,
+        button=ButtonForm(),
+        comment_mail_form=comment_mail_form,
+    )
+
+
+@bp.post("/account/notifications")
+def comment_mail_choice():
+    user = current_user._get_current_object()
+    form = CommentMailForm()
+    if form.validate_on_submit():
+        user.comment_mail = CommentMail(form.comment_mail.data)
+        db.session.commit()
+        flash(_("Your notification choice is saved."))
+        return redirect(url_for("admin.account"))
+    return render_account(AccountForm(obj=user, formdata=None), form)
 
 
 @bp.post("/account/sessions/<int(max=2147483647):session_id>/sign-out")
