@@ -3,6 +3,7 @@
 import re
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select, update
 
 import blog.mail
@@ -10,7 +11,7 @@ from blog.extensions import db
 from blog.models import OutboxMail, User
 
 from .conftest import Content
-from .helpers import ADMIN_EMAIL, EMAIL, csrf_token_of, log_in, plain_text, text, token_of
+from .helpers import ADMIN_EMAIL, EMAIL, ROOT, csrf_token_of, flask_cli, log_in, plain_text, text, token_of
 
 FAST = {"COMMENT_MIN_SECONDS": 0, "COMMENT_RATE_LIMIT": "1000 per minute"}
 LINKS = "Links: https://a.example/1 and https://b.example/2 and https://c.example/3"  # held: too many links
@@ -225,3 +226,73 @@ def test_no_admin_no_alert(make_app, smtp):
     send_queued(app)
     with app.app_context():
         assert db.session.scalars(select(OutboxMail.kind)).all() == ["password_reset"]
+
+
+# --- the migration, on a database with rows ------------------------------------------------------------------
+
+MIGRATION = ROOT / "migrations" / "versions" / "42a13cb27d91_password_resets_and_author_mail.py"
+
+
+def test_the_migration_keeps_every_author_post_comment_and_mail(empty_database):
+    """users and outbox gain columns: every row stays, authors get the default choice, old mails no kind."""
+    before = re.search(r"^down_revision = '(\w+)'", MIGRATION.read_text(), re.M).group(1)
+    assert flask_cli(empty_database, "db", "upgrade", before).returncode == 0
+    engine = sa.create_engine(empty_database)
+    now = "2026-11-01 10:00:00+00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO users (id, email, name, password_hash, role, active, created_at) VALUES "
+                "(1, 'ada@example.com', 'Ada', 'scrypt:x', 'author', true, :now), "
+                "(2, 'rita@example.com', 'Rita', 'scrypt:y', 'admin', false, :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO posts (id, title, slug, body, body_html, excerpt, reading_minutes, is_draft, created_at, "
+                "updated_at, author_id, comments_open) VALUES (1, 'Kept', 'kept', 'Body', '<p>Body</p>', 'Body', 1, "
+                "false, :now, :now, 1, true)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO comments (id, post_id, depth, name, email, body, body_html, status, created_at, "
+                "updated_at) VALUES (1, 1, 1, 'Vera', 'vera@example.com', 'Nice', '<p>Nice</p>', 'approved', "
+                ":now, :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO outbox (id, to_addresses, subject, body, status, attempts, next_attempt_at, created_at) "
+                "VALUES (1, 'owner@example.com', 'Old mail', 'Words', 'sent', 1, :now, :now)"
+            ),
+            {"now": now},
+        )
+    upgrade = flask_cli(empty_database, "db", "upgrade")
+    assert upgrade.returncode == 0, upgrade.stderr
+    with engine.connect() as conn:
+        users = conn.execute(sa.text("SELECT id, email, active, comment_mail, reset_nonce FROM users ORDER BY id"))
+        assert [tuple(row) for row in users] == [
+            (1, "ada@example.com", True, "pending", None),
+            (2, "rita@example.com", False, "pending", None),
+        ]
+        assert [tuple(r) for r in conn.execute(sa.text("SELECT id, author_id FROM posts"))] == [(1, 1)]
+        assert [tuple(r) for r in conn.execute(sa.text("SELECT id, post_id FROM comments"))] == [(1, 1)]
+        assert [tuple(r) for r in conn.execute(sa.text("SELECT id, subject, kind FROM outbox"))] == [
+            (1, "Old mail", None)
+        ]
+    downgrade = flask_cli(empty_database, "db", "downgrade", before)
+    assert downgrade.returncode == 0, downgrade.stderr
+    with engine.connect() as conn:
+        assert "comment_mail" not in {c["name"] for c in sa.inspect(conn).get_columns("users")}
+        assert [tuple(r) for r in conn.execute(sa.text("SELECT id, email FROM users ORDER BY id"))] == [
+            (1, "ada@example.com"),
+            (2, "rita@example.com"),
+        ]
+        assert [tuple(r) for r in conn.execute(sa.text("SELECT id, author_id FROM posts"))] == [(1, 1)]
+        assert [tuple(r) for r in conn.execute(sa.text("SELECT id, post_id FROM comments"))] == [(1, 1)]
+        assert conn.execute(sa.text("SELECT count(*) FROM outbox")).scalar() == 1
+    engine.dispose()
