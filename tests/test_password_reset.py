@@ -1,6 +1,15 @@
 """Forgot password: the reset mail over a real SMTP server, the link's rules, no enumeration, throttling."""
 
+import http.cookiejar
+import os
 import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -11,7 +20,7 @@ from blog.extensions import db
 from blog.models import OutboxMail, User, UserSession, utcnow
 
 from .conftest import Content
-from .helpers import EMAIL, PASSWORD, change_password, log_in, text
+from .helpers import EMAIL, PASSWORD, ROOT, change_password, free_port, log_in, text
 
 NEW_PASSWORD = "a brand new passphrase"
 SENT_PAGE = "If that address belongs to an author of this blog, a link to set a new password is on its way."
@@ -283,3 +292,55 @@ def test_reset_with_csrf_on(make_app, smtp):
         headers={"Referer": "https://localhost/reset-password/new"},
     )
     assert done.headers["Location"] == "/admin/"
+
+
+# --- the limit per email holds across servers sharing Redis --------------------------------------------------
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_REDIS_URL"), reason="TEST_REDIS_URL is not set")
+def test_the_per_email_limit_is_shared_by_two_servers_on_redis(tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/shared.sqlite3",
+        "SECRET_KEY": "shared-secret-" * 3,
+        "RATELIMIT_STORAGE_URI": os.environ["TEST_REDIS_URL"],
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        "PASSWORD_RESET_EMAIL_RATE_LIMIT": "2 per hour",
+    }
+    for args in (["db", "upgrade"], ["create-author", EMAIL, "--name", "Ada", "--password", PASSWORD]):
+        run = [sys.executable, "-m", "flask", "--app", "blog", *args]
+        subprocess.run(run, cwd=ROOT, env=env, check=True, capture_output=True, timeout=120)
+    processes, urls = [], []
+    try:
+        for _ in range(2):
+            port = free_port()
+            command = [sys.executable, "-m", "gunicorn", "--no-control-socket", "-w", "1", "-b", f"127.0.0.1:{port}"]
+            process = subprocess.Popen(
+                [*command, "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            processes.append(process)
+            urls.append(f"http://127.0.0.1:{port}")
+        statuses = []
+        for n in range(3):  # each from a browser of its own, alternating between the servers
+            opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+            page = open_when_up(opener, urls[n % 2] + "/reset-password")
+            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+            data = urllib.parse.urlencode({"csrf_token": token, "email": EMAIL}).encode()
+            try:
+                statuses.append(opener.open(urls[n % 2] + "/reset-password", data=data, timeout=10).status)
+            except urllib.error.HTTPError as error:
+                statuses.append(error.code)
+        assert statuses == [200, 200, 429]  # 200: the "check your mail" page after the redirect
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def open_when_up(opener, url: str) -> str:
+    for _ in range(300):
+        try:
+            return opener.open(url, timeout=10).read().decode()
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.1)
+    raise TimeoutError(url)
