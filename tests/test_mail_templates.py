@@ -7,16 +7,20 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 import blog.mail
+from blog import create_app
 from blog.extensions import db
 from blog.models import Comment, OutboxMail, User
 
-from .conftest import Content
-from .helpers import ADMIN_EMAIL, EMAIL, ROOT, html_text, plain_text, token_of
+from .conftest import BASE_CONFIG, Content
+from .helpers import ADMIN_EMAIL, EMAIL, ROOT, flask_cli, free_port, html_text, plain_text, token_of
 
 SITE = "https://blog.example.com"
 FAST = {"COMMENT_MIN_SECONDS": 0, "COMMENT_RATE_LIMIT": "1000 per minute", "CONTACT_MIN_SECONDS": 0}
@@ -191,3 +195,56 @@ def test_send_queued_every_keeps_delivering_until_stopped(make_app, smtp, databa
 def test_send_queued_every_needs_a_positive_interval(runner):
     result = runner.invoke(args=["mail", "send-queued", "--every", "0"])
     assert result.exit_code != 0 and "--every" in result.output
+
+
+# --- `make run` runs the sender beside the server ------------------------------------------------------------
+
+
+def test_make_run_sends_queued_mail_beside_the_server_and_ctrl_c_stops_both(tmp_path, smtp):
+    venv = Path(sys.executable).parent.parent
+    if not (venv / ".run-installed").exists():
+        pytest.skip("make run's virtualenv marker is missing: the tests do not run from a `make`-built venv")
+    database_url = f"sqlite:///{tmp_path}/run.sqlite3"
+    assert flask_cli(database_url, "db", "upgrade").returncode == 0
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url})
+    Content(app).post("Already there", "So seed-demo --if-empty adds nothing.")
+    queue(app, "Waiting since before the server started")
+    with app.app_context():
+        db.engine.dispose()
+    smtp.start()
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "x" * 32,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp.port),
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
+    # -o: the secret key comes from the environment; make must not write one into the repository's instance/.
+    command = ["make", "run", f"VENV={venv}", f"BIN={venv / 'bin'}", f"PORT={port}", "-o", "instance/secret_key"]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    try:
+        assert wait_for(lambda: len(smtp.received) == 1), "the sender started by make run delivers the queued mail"
+        assert wait_for(lambda: server_answers(port)), "the server runs beside it"
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in the terminal reaches the whole process group
+        out, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+    assert "Sending queued mail every 60 s" in out and "Stopped sending queued mail." in out
+    assert not server_answers(port)
+    assert smtp.messages[0]["Subject"] == "Waiting since before the server started"
+    left = subprocess.run(["ps", "-o", "pid=", "-g", str(process.pid)], capture_output=True, text=True).stdout
+    assert left.strip() == "", "no process of make run is left behind"
+
+
+def server_answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError):
+        return False
