@@ -25,9 +25,14 @@ instance/secret_key:
 	$(BIN)/python -c 'import secrets; print(secrets.token_hex(32))' > $@
 	chmod 600 $@
 
+# The queue sender runs beside the server (every minute) and stops with it, however the server stops.
+# Its mails link to SITE_URL, else to this server (MAIL_FALLBACK_URL).
 run: $(VENV)/.run-installed instance/secret_key
 	$(BIN)/flask --app blog db upgrade
 	$(BIN)/flask --app blog seed-demo --if-empty
+	MAIL_FALLBACK_URL="$${MAIL_FALLBACK_URL:-http://$(HOST):$(PORT)}" $(BIN)/flask --app blog mail send-queued --every 60 & \
+	sender=$$!; \
+	trap 'kill $$sender 2>/dev/null; wait $$sender 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask --app blog run --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.test-installed

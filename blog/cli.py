@@ -2,6 +2,8 @@
 
 import io
 import secrets
+import signal
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -112,20 +114,61 @@ def mail_group() -> None:
 
 @mail_group.command("send-queued")
 @click.option("--retry-failed", is_flag=True, help="Also try mails that ran out of attempts.")
+@click.option(
+    "--every",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="SECONDS",
+    help="Keep running: deliver what is due every SECONDS until stopped (Ctrl-C or TERM).",
+)
 @with_appcontext
-def send_queued_command(retry_failed: bool) -> None:
-    """Deliver every mail that is due (run it from cron or a systemd timer)."""
+def send_queued_command(retry_failed: bool, every: int | None) -> None:
+    """Deliver every mail that is due (run it from cron or a systemd timer, or with --every beside the server)."""
+    if every is None:
+        send_queued_once(retry_failed)
+        return
+    stop = threading.Event()
+
+    def request_stop(signum, frame):
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    click.echo(f"Sending queued mail every {every} s; Ctrl-C or TERM stops.")
+    if not current_app.config["MAIL_SERVER"]:
+        click.echo("MAIL_SERVER is not set: mails stay queued (each is logged when queued).")
+    try:
+        while not stop.is_set():
+            try:
+                send_queued_once(retry_failed, quiet=True)
+            except click.ClickException as error:
+                click.echo(f"Error: {error.format_message()}", err=True)
+            except Exception as error:  # a database that is down: say so, try again next time
+                db.session.rollback()
+                click.echo(f"Sending failed this time ({type(error).__name__}); trying again in {every} s.", err=True)
+            finally:
+                db.session.remove()  # each pass reads the outbox afresh
+            stop.wait(every)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo("Stopped sending queued mail.")
+
+
+def send_queued_once(retry_failed: bool, quiet: bool = False) -> None:
+    """One pass over the outbox; quiet: a line only when something was sent, retried or given up."""
     waiting = db.session.scalar(
         select(func.count(OutboxMail.id)).where(OutboxMail.status.in_([OutboxMail.QUEUED, OutboxMail.SENDING]))
     )
     if not current_app.config["MAIL_SERVER"]:
-        click.echo(f"MAIL_SERVER is not set: nothing was sent ({waiting} mail(s) queued).")
+        if not quiet:
+            click.echo(f"MAIL_SERVER is not set: nothing was sent ({waiting} mail(s) queued).")
         return
     try:
         result = deliver(timeout=current_app.config["MAIL_TIMEOUT"], retry_failed=retry_failed)
     except MailConfigError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Sent {result.sent}, will retry {result.retrying}, failed for good {result.failed}.")
+    if not quiet or result.sent or result.retrying or result.failed:
+        click.echo(f"Sent {result.sent}, will retry {result.retrying}, failed for good {result.failed}.")
 
 
 @click.group("search")

@@ -111,6 +111,9 @@ def load_config(instance_path: str) -> dict:
         "MEDIA_ROOT": env_str("MEDIA_ROOT", str(Path(instance_path) / "media")),
         "MEDIA_MAX_BYTES": env_int("MEDIA_MAX_BYTES", 10 * 1024 * 1024),
         "MEDIA_MAX_PIXELS": env_int("MEDIA_MAX_PIXELS", 40_000_000),
+        "PASSWORD_RESET_MINUTES": env_int("PASSWORD_RESET_MINUTES", 60),
+        "PASSWORD_RESET_RATE_LIMIT": env_str("PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour"),
+        "PASSWORD_RESET_EMAIL_RATE_LIMIT": env_str("PASSWORD_RESET_EMAIL_RATE_LIMIT", "3 per hour"),
     }
 
 

@@ -4,7 +4,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms.validators import ValidationError
+from wtforms.validators import Length, ValidationError
 
 # Tabs and newlines are text; every other control character (NUL above all, which PostgreSQL
 # refuses in text) is a mistake or an attack.
@@ -62,3 +62,14 @@ def strip_text(value):
 
 class ButtonForm(FlaskForm):
     """No fields of its own: the CSRF token behind a state-changing button (log out, delete, ...)."""
+
+
+def new_password_validators():
+    """The rules for a new password wherever one is set: the account page, an admin's reset, a reset link."""
+    return [
+        Length(
+            min=MIN_PASSWORD_LENGTH,
+            max=MAX_PASSWORD_LENGTH,
+            message=_l("Use %(min)d to %(max)d characters.", min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH),
+        )
+    ]

@@ -17,14 +17,16 @@ from email.errors import HeaderParseError
 from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
+from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_request_context, render_template
+from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
 from .extensions import affected_rows, db
-from .models import OutboxMail, utcnow
+from .models import OutboxMail, Role, User, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -157,13 +159,34 @@ def queue_from_templates(
         reply_to,
         html=html,
         headers={"Auto-Submitted": "auto-generated", **(headers or {})},
+        kind=template[:40],
         **(links or {}),
     )
 
 
+def sender_address() -> Address | str:
+    """From: the site's name with MAIL_FROM's address, unless MAIL_FROM names a sender of its own."""
+    configured = current_app.config["MAIL_FROM"]
+    name, address = parseaddr(configured)
+    if name or not address:
+        return configured
+    site_name = one_line(current_app.config["SITE_NAME"] or "")
+    try:
+        return Address(display_name=site_name, addr_spec=address) if site_name else configured
+    except (ValueError, IndexError, HeaderParseError):
+        return configured
+
+
+def message_id_domain() -> str | None:
+    """Message-IDs on the site's own domain: SITE_URL's host, else the domain of MAIL_FROM."""
+    site_url = current_app.config.get("SITE_URL")
+    host = urlsplit(site_url).hostname if site_url else None
+    return host or parseaddr(current_app.config["MAIL_FROM"])[1].rpartition("@")[2] or None
+
+
 def build_message(mail: OutboxMail) -> EmailMessage:
     message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
+    message["From"] = sender_address()
     message["To"] = mail.to_addresses
     # Again on the way out: rows queued before these rules existed are sent as safely as new ones.
     message["Subject"] = EncodedHeader("Subject", mail.subject)
@@ -171,7 +194,7 @@ def build_message(mail: OutboxMail) -> EmailMessage:
     if reply_to:
         message["Reply-To"] = reply_to
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=current_app.config["MAIL_FROM"].rpartition("@")[2] or None)
+    message["Message-ID"] = make_msgid(domain=message_id_domain())
     for name, value in json.loads(mail.headers or "{}").items():
         if name.lower() not in RESERVED_HEADERS:
             message[name] = EncodedHeader(name, value)
@@ -236,12 +259,34 @@ def record_result(mail: OutboxMail, error: str | None) -> str:
         mail.status, mail.sent_at, mail.last_error = OutboxMail.SENT, utcnow(), None
     else:
         mail.last_error = error[:1000]
-        if mail.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+        max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
+        if mail.attempts >= max_attempts:
             mail.status = OutboxMail.FAILED
+            # Once per mail: not again when `--retry-failed` fails it anew, never about an alert itself.
+            if mail.attempts - 1 < max_attempts and mail.kind != FAILED_MAIL_ALERT:
+                alert_admins(mail)
         else:
             mail.status, mail.next_attempt_at = OutboxMail.QUEUED, utcnow() + backoff(mail.attempts)
     db.session.commit()
     return mail.status
+
+
+FAILED_MAIL_ALERT = "failed_mail_alert"
+
+
+def alert_admins(mail: OutboxMail) -> OutboxMail | None:
+    """Tell the active admins that a mail was given up on (the outbox has it); the caller commits.
+
+    The alert names the recipients, subject and error, never the body: a reset link must not travel on.
+    """
+    admins = list(
+        db.session.scalars(select(User.email).where(User.role == Role.ADMIN, User.active.is_(True)).order_by(User.id))
+    )
+    if not admins:
+        return None
+    with mail_request_context():
+        subject = _("A mail could not be sent: %(subject)s", subject=mail.subject)
+    return queue_from_templates(admins, subject, FAILED_MAIL_ALERT, failed=mail)
 
 
 def deliver(mail_ids: Sequence[int] | None = None, *, timeout: float, retry_failed: bool = False) -> Delivery:

@@ -66,6 +66,14 @@ class CommentStatus(StrEnum):
     DELETED = "deleted"  # a placeholder: a deleted comment that still has replies, its words blanked
 
 
+class CommentMail(StrEnum):
+    """Which new comments on their posts an author hears about by mail (the account page's choice)."""
+
+    EVERY = "every"  # every new comment, held or published (never spam)
+    PENDING = "pending"  # only comments waiting for moderation: the default
+    NONE = "none"
+
+
 class MailStatus(StrEnum):
     QUEUED = "queued"
     SENDING = "sending"
@@ -142,6 +150,11 @@ class User(UserMixin, Model):
     slug: Mapped[str] = mapped_column(String(120), unique=True, index=True)
     # A few sentences on the author page: plain text, shown escaped with its line breaks.
     bio: Mapped[str] = mapped_column(String(BIO_MAX_LENGTH), default="", server_default="")
+    # A random value in every password reset link; a new link, or using one, replaces it (auth/reset.py).
+    reset_nonce: Mapped[str | None] = mapped_column(String(32))
+    comment_mail: Mapped[str] = mapped_column(
+        String(20), default=CommentMail.PENDING, server_default=CommentMail.PENDING
+    )
 
     posts: Mapped[list[Post]] = relationship(back_populates="author")
 
@@ -178,6 +191,10 @@ class User(UserMixin, Model):
         """The bio as the author typed it: paragraphs split on blank lines, each a list of its lines."""
         blocks = re.split(r"\n\s*\n", (self.bio or "").replace("\r\n", "\n").strip())
         return [[line.strip() for line in block.strip().split("\n")] for block in blocks if block.strip()]
+
+    @property
+    def comment_mail_choice(self) -> CommentMail:
+        return CommentMail(self.comment_mail) if self.comment_mail in set(CommentMail) else CommentMail.PENDING
 
     def can_edit(self, post: Post) -> bool:
         """Who may edit a post and moderate its comments: its author, or an admin. `owned_by` is its SQL twin."""
@@ -524,6 +541,8 @@ class OutboxMail(Model):
     contact_message_id: Mapped[int | None] = mapped_column(
         ForeignKey("contact_messages.id", ondelete="SET NULL"), index=True
     )
+    # What the mail is (its template's name: "password_reset", "failed_mail_alert" ...); None for older rows.
+    kind: Mapped[str | None] = mapped_column(String(40))
 
     contact_message: Mapped[ContactMessage | None] = relationship(back_populates="mails")
 

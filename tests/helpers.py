@@ -309,3 +309,15 @@ def fill_export_blog(app, now) -> dict:
 
 # Ada's byline on articles and listing cards: her name links to her author page.
 BYLINE = 'By <a href="/authors/ada-writer" rel="author">Ada Writer</a>'
+
+
+# --- delivered mail ------------------------------------------------------------------------------------------
+
+
+def plain_text(message) -> str:
+    """The plain-text part of a delivered mail (every mail the app makes also has an HTML part)."""
+    return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+
+
+def html_text(message) -> str:
+    return message.get_body(("html",)).get_content()

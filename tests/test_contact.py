@@ -15,7 +15,7 @@ from blog.extensions import db
 from blog.models import ContactMessage, OutboxMail, User
 
 from .conftest import Content
-from .helpers import field_errors, text, token_of
+from .helpers import field_errors, html_text, plain_text, text, token_of
 
 MESSAGE = "I enjoyed the article on migration, thank you."
 ADMIN_EMAIL = "rita@example.com"
@@ -234,7 +234,9 @@ def test_a_message_is_stored_then_mailed_once_to_every_recipient(mail_app, smtp)
     [mail] = smtp.messages
     assert [a.addr_spec for a in mail["To"].addresses] == ["owner@example.com", "second@example.com"]
     assert [a.addr_spec for a in mail["Reply-To"].addresses] == ["zoe@example.com"]
-    assert mail["From"] == "blog@localhost"
+    assert mail["From"] == "Test Blog <blog@localhost>"  # the site's name, MAIL_FROM's address
+    assert mail["Auto-Submitted"] == "auto-generated"
+    assert mail.get_content_type() == "multipart/alternative"
     assert mail["Subject"] == "Contact form: message from Zoë Visitor"
     assert mail["Message-ID"] and mail["Date"]
     assert "Bcc" not in mail and "Cc" not in mail
@@ -246,11 +248,11 @@ def test_a_message_is_stored_then_mailed_once_to_every_recipient(mail_app, smtp)
         "date",
         "message-id",
         "content-type",
-        "content-transfer-encoding",
         "mime-version",
+        "auto-submitted",
     }
-    content = mail.get_content()
-    assert body in content.replace("\r\n", "\n")
+    content = plain_text(mail)
+    assert body in content
     assert "Zoë Visitor <zoe@example.com>" in content
     assert "http://localhost/admin/messages" in content
 
@@ -306,6 +308,8 @@ MAIL_HEADERS = {
     "content-transfer-encoding",
     "mime-version",
 }
+# The contact form's mail is made from templates: multipart (no transfer encoding at the top), Auto-Submitted.
+CONTACT_MAIL_HEADERS = (MAIL_HEADERS - {"content-transfer-encoding"}) | {"auto-submitted", "reply-to"}
 
 
 def header_lines(envelope) -> list[str]:
@@ -368,7 +372,7 @@ def test_a_name_reaches_the_subject_exactly_and_on_one_line(mail_app, smtp, name
 
     [envelope] = smtp.received
     [mail] = smtp.messages
-    assert_only_our_headers(envelope, mail, MAIL_HEADERS | {"reply-to"})
+    assert_only_our_headers(envelope, mail, CONTACT_MAIL_HEADERS)
     assert mail["Subject"] == f"Contact form: message from {name}"
     assert all(len(line) <= 998 for line in header_lines(envelope))
 
@@ -446,7 +450,7 @@ def test_the_message_is_stored_first_when_smtp_is_down_then_send_queued_delivers
     result = send_queued(app)
     assert result.exit_code == 0, result.output
     assert "Sent 1, will retry 0, failed for good 0." in result.output
-    assert len(smtp.received) == 1 and MESSAGE in smtp.messages[0].get_content()
+    assert len(smtp.received) == 1 and MESSAGE in plain_text(smtp.messages[0])
     [row] = outbox_of(app)
     assert row["status"] == "sent" and row["attempts"] == 2 and row["last_error"] is None
     assert "Mailed" in text(admin.get("/admin/messages"))
@@ -884,7 +888,7 @@ def test_fifty_messages_while_smtp_is_down_are_all_kept_then_delivered_exactly_o
     mails = smtp.messages
     assert len(mails) == 50
     assert {mail["Subject"] for mail in mails} == {f"Contact form: message from Visitor {i:02d}" for i in range(50)}
-    assert len({mail.get_content() for mail in mails}) == 50
+    assert len({plain_text(mail) for mail in mails}) == 50
     assert len({mail["Message-ID"] for mail in mails}) == 50
     assert {row["status"] for row in outbox_of(app)} == {"sent"}
 
@@ -938,8 +942,16 @@ def test_the_mails_inbox_link_is_on_site_url_whatever_host_the_visitor_used(mail
         data={"token": token_of(page), "name": "Vera Visitor", "email": "vera@example.com", "message": MESSAGE},
     )
     assert response.headers["Location"] == "/contact/thanks"
-    content = smtp.messages[0].get_content()
-    assert re.findall(r"https?://\S+", content) == ["https://blog.example.com/admin/messages"]
+    content = plain_text(smtp.messages[0])
+    # The inbox link, and the site's own address under the signature: both on SITE_URL.
+    assert re.findall(r"https?://\S+", content) == [
+        "https://blog.example.com/admin/messages",
+        "https://blog.example.com",
+    ]
+    assert re.findall(r'href="([^"]+)"', html_text(smtp.messages[0])) == [
+        "https://blog.example.com/admin/messages",
+        "https://blog.example.com",
+    ]
 
 
 def test_a_mail_with_an_html_part_and_extra_headers_arrives_as_both_with_no_header_forged(mail_app, smtp):

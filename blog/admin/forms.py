@@ -12,6 +12,7 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     PasswordField,
+    RadioField,
     SelectField,
     StringField,
     SubmitField,
@@ -20,23 +21,13 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from ..forms import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, NoControlCharacters, strip_text
-from ..models import Role
+from ..forms import MAX_PASSWORD_LENGTH, NoControlCharacters, new_password_validators, strip_text
+from ..models import CommentMail, Role
 
 ROLE_CHOICES = [
     SelectChoice(Role.AUTHOR, _l("Author: writes and edits their own posts")),
     SelectChoice(Role.ADMIN, _l("Admin: everything, including managing authors")),
 ]
-
-
-def new_password_validators():
-    return [
-        Length(
-            min=MIN_PASSWORD_LENGTH,
-            max=MAX_PASSWORD_LENGTH,
-            message=_l("Use %(min)d to %(max)d characters.", min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH),
-        )
-    ]
 
 
 def split_tag_names(text: str | None) -> list[str]:
@@ -235,3 +226,22 @@ class LivePreviewForm(FlaskForm):
     """The editor's body as its script sends it for the live preview (the CSRF token in X-CSRFToken)."""
 
     body = TextAreaField(validators=[Length(max=200_000), NoControlCharacters(multiline=True)])
+
+
+COMMENT_MAIL_CHOICES = [
+    SelectChoice(CommentMail.EVERY, _l("Every new comment on my posts")),
+    SelectChoice(CommentMail.PENDING, _l("Comments waiting for moderation")),
+    SelectChoice(CommentMail.NONE, _l("None")),
+]
+
+
+class CommentMailForm(FlaskForm):
+    """The account page's own small form: which new comments on the author's posts come by mail."""
+
+    comment_mail = RadioField(
+        _l("Email me about comments"),
+        choices=COMMENT_MAIL_CHOICES,
+        default=CommentMail.PENDING,
+        validators=[DataRequired(_l("Choose which comments to hear about."))],
+    )
+    save_notifications = SubmitField(_l("Save notification choice"))

@@ -31,14 +31,14 @@ from ..forms import ButtonForm
 from ..markdown import WORDS_PER_MINUTE, render_markdown
 from ..media import queries as media_queries
 from ..media import services as media_services
-from ..models import Media, Post, PostRevision, PostStatus, User, utcnow
+from ..models import CommentMail, Media, Post, PostRevision, PostStatus, User, utcnow
 from ..paging import page_number
 from ..posts import revisions, services
 from ..security import security_event
 from ..transfer.exporter import export_filename, wxr_chunks
 from ..transfer.exporter_messages import csv_chunks, csv_filename
 from . import queries
-from .forms import AccountForm, AuthorForm, AutosaveForm, LivePreviewForm, PostForm, ResetPasswordForm
+from .forms import AccountForm, AuthorForm, AutosaveForm, CommentMailForm, LivePreviewForm, PostForm, ResetPasswordForm
 from .stash import KEPT_FIELDS, keep_typed_text, restore_typed_text
 
 bp = Blueprint("admin", __name__)
@@ -454,14 +454,19 @@ def account():
     return render_account(form)
 
 
-def render_account(form: AccountForm, bio_form: BioForm | None = None):
+def render_account(
+    form: AccountForm, bio_form: BioForm | None = None, comment_mail_form: CommentMailForm | None = None
+):
     user_sessions = db.session.scalars(sessions.sessions_of(current_user)).all()
+    if comment_mail_form is None:
+        comment_mail_form = CommentMailForm(comment_mail=current_user.comment_mail_choice)
     return render_template(
         "admin/account.html",
         form=form,
         user_sessions=user_sessions,
         button=ButtonForm(),
         bio_form=bio_form or BioForm(formdata=None, bio=current_user.bio),
+        comment_mail_form=comment_mail_form,
     )
 
 
@@ -476,6 +481,18 @@ def account_bio():
         flash(_("Your bio is saved."))
         return redirect(url_for("admin.account") + "#bio-heading")
     return render_account(AccountForm(formdata=None, obj=user), bio_form)
+
+
+@bp.post("/account/notifications")
+def comment_mail_choice():
+    user = current_user._get_current_object()
+    form = CommentMailForm()
+    if form.validate_on_submit():
+        user.comment_mail = CommentMail(form.comment_mail.data)
+        db.session.commit()
+        flash(_("Your notification choice is saved."))
+        return redirect(url_for("admin.account"))
+    return render_account(AccountForm(obj=user, formdata=None), comment_mail_form=form)
 
 
 @bp.post("/account/sessions/<int(max=2147483647):session_id>/sign-out")

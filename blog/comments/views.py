@@ -11,12 +11,14 @@ from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 
 from ..extensions import csrf, db, limiter
 from ..forms import ButtonForm, parse_id
+from ..mail import send_soon
 from ..models import Comment, Post
 from ..navigation import is_safe_next
 from ..paging import page_number
 from ..posts.queries import neighbours, post_by_slug, visible_post
 from ..ratelimit import accepted_post, rerender_on_breach
 from . import services
+from .author_mail import notify_post_author
 from .cookie import own_comment_ids, remember_comment
 from .forms import BulkModerationForm, CommentDeleteForm, CommentEditForm, CommentForm
 from .queries import (
@@ -86,7 +88,11 @@ def create(slug: str):
         client_address=get_remote_address(),
         honeypot=form.honeypot_filled(),
     )
+    db.session.flush()  # the comment's id, for the author's mail
+    author_mail = notify_post_author(comment, post)
     db.session.commit()
+    if author_mail is not None:
+        send_soon(author_mail)
     return remember_comment(redirect(comment_url(comment, post)), comment.id)
 
 

@@ -7,9 +7,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..mail import queue_mail
+from ..mail import queue_from_templates
 from ..models import ContactMessage, OutboxMail, Role, User, utcnow
-from ..templating import absolute_url
 
 DUPLICATE_WINDOW = timedelta(hours=1)
 
@@ -48,26 +47,14 @@ def store_message(*, name: str | None, email: str, message: str, client_address:
     to = recipients()
     if to:
         sender = f"{name} <{email}>" if name else email
-        body = (
-            _(
-                "%(sender)s wrote through the contact form of %(site)s:",
-                sender=sender,
-                site=current_app.config["SITE_NAME"],
-            )
-            + "\n\n"
-            + message
-            + "\n\n-- \n"
-            + _(
-                "Reply to this mail to answer. The message is also in your inbox: %(url)s",
-                url=absolute_url("contact.inbox"),
-            )
-        )
-        mail = queue_mail(
+        mail = queue_from_templates(
             to,
             _("Contact form: message from %(name)s", name=name or email),
-            body,
+            "contact_message",
             reply_to=email,
-            contact_message=contact,
+            links={"contact_message": contact},
+            sender=sender,
+            message=message,
         )
     return contact, mail
 
