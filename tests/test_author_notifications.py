@@ -242,9 +242,9 @@ def test_the_migration_keeps_every_author_post_comment_and_mail(empty_database):
     with engine.begin() as conn:
         conn.execute(
             sa.text(
-                "INSERT INTO users (id, email, name, password_hash, role, active, created_at) VALUES "
-                "(1, 'ada@example.com', 'Ada', 'scrypt:x', 'author', true, :now), "
-                "(2, 'rita@example.com', 'Rita', 'scrypt:y', 'admin', false, :now)"
+                "INSERT INTO users (id, email, name, slug, password_hash, role, active, created_at) VALUES "
+                "(1, 'ada@example.com', 'Ada', 'ada', 'scrypt:x', 'author', true, :now), "
+                "(2, 'rita@example.com', 'Rita', 'rita', 'scrypt:y', 'admin', false, :now)"
             ),
             {"now": now},
         )
