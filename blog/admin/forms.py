@@ -12,6 +12,7 @@ from wtforms import (
     DateTimeLocalField,
     EmailField,
     PasswordField,
+    RadioField,
     SelectField,
     StringField,
     SubmitField,
@@ -21,7 +22,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from ..forms import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, NoControlCharacters, strip_text
-from ..models import Role
+from ..models import PostKind, Role
+
+KIND_CHOICES = [
+    SelectChoice(PostKind.POST, _l("Post")),
+    SelectChoice(PostKind.PAGE, _l("Page")),
+]
 
 ROLE_CHOICES = [
     SelectChoice(Role.AUTHOR, _l("Author: writes and edits their own posts")),
@@ -81,6 +87,19 @@ class PostForm(FlaskForm):
         filters=[strip_text],
         description=_l("Optional: the address of the post, taken from the title when empty."),
         validators=[Optional(), Length(max=200), NoControlCharacters()],
+    )
+    kind = RadioField(
+        _l("Type"),
+        choices=KIND_CHOICES,
+        default=PostKind.POST,
+        description=_l(
+            "A post is dated and listed on the home page, in the archive, tags and feeds. A page (such as "
+            "\u201cAbout\u201d) lives at its own address, /slug, and is found by search, never listed."
+        ),
+    )
+    in_navigation = BooleanField(
+        _l("Show in navigation"),
+        description=_l("Pages only: a link to the page in the site's header, once it is published."),
     )
     # Choices are the library's pictures, set by the view (admin/views.py featured_choices).
     featured_media = SelectField(

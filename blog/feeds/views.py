@@ -4,8 +4,8 @@ from flask import Blueprint, current_app, make_response, render_template
 
 from ..comments.queries import feed_comments
 from ..extensions import db
-from ..models import utcnow
-from ..posts.queries import archive_months, post_by_slug
+from ..models import PostKind, utcnow
+from ..posts.queries import archive_months, visible_post_by_slug
 from . import queries
 
 bp = Blueprint("feeds", __name__)
@@ -28,7 +28,7 @@ def atom():
 
 @bp.get("/posts/<slug>/comments.atom")
 def comments_atom(slug: str):
-    post = db.first_or_404(post_by_slug(slug))
+    post = db.first_or_404(visible_post_by_slug(slug))
     comments = db.session.scalars(feed_comments(post)).all()
     updated = max((comment.updated_at for comment in comments), default=post.updated_at)
     return xml_response("feeds/comments.atom.xml", ATOM, post=post, comments=comments, updated=updated)
@@ -39,7 +39,8 @@ def sitemap():
     posts = db.session.execute(queries.sitemap_posts()).all()
     tags = db.session.scalars(queries.sitemap_tags()).all()
     per_page = current_app.config["POSTS_PER_PAGE"]
-    archive_pages = max(1, -(-len(posts) // per_page))
+    listed = sum(1 for post in posts if post.kind == PostKind.POST)  # the archive pages list articles only
+    archive_pages = max(1, -(-listed // per_page))
     return xml_response(
         "feeds/sitemap.xml",
         "application/xml; charset=utf-8",
