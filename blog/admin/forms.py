@@ -99,7 +99,7 @@ class PostForm(FlaskForm):
     )
     in_navigation = BooleanField(
         _l("Show in navigation"),
-        description=_l("Pages only: a link to the page in the site's header, once it is published."),
+        description=_l("Pages only: a link to the page in the header of every page, while the page is live."),
     )
     # Choices are the library's pictures, set by the view (admin/views.py featured_choices).
     featured_media = SelectField(

@@ -25,7 +25,7 @@ def test_write_a_page_show_it_in_the_navigation_and_read_it(logged_in_page, live
     page.get_by_label("Show in navigation").check()
     assert_no_axe_violations(page)
     page.get_by_role("button", name="Publish").click()
-    assert page.get_by_text("Published.").is_visible()
+    assert page.get_by_text("Published.", exact=True).is_visible()
     assert page.get_by_label("Page", exact=True).is_checked()
 
     page.goto(live_server + "/posts/")
