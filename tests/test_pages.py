@@ -270,3 +270,16 @@ def test_the_demo_has_an_about_page_in_the_navigation(app, runner, client):
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0 and "0 page(s) added" in again.output
     assert header_nav(client.get("/")).count(("/about", "About")) == 1
+
+
+def test_month_counts_and_dashboard_counts_leave_pages_out(app, client, writer):
+    article_id = saved_id(write(client, title="Harbour Walk", button="publish"))
+    saved_id(write(client, title="About Me", kind="page", button="publish"))
+    saved_id(write(client, title="Imprint", kind="page", button="save_draft"))
+    with app.app_context():
+        published_at = db.session.get(Post, article_id).published_at
+    archive = main_of(client.get("/posts/"))
+    assert re.search(rf"{published_at:%B %Y}</a> \(1\)", archive), archive
+    panel = main_of(client.get("/admin/"))
+    assert "<strong>1</strong> published" in panel and "<strong>0</strong> drafts" in panel
+    assert "<strong>2</strong> pages" in panel
