@@ -104,7 +104,8 @@ def editor_form(post: Post | None) -> PostForm:
             flash(
                 _("Your text was kept: it is not saved yet. Press %(buttons)s to save it.", buttons=save_buttons(post))
             )
-            return PostForm(formdata=MultiDict({**featured_fields(post), **page_fields(post), **kept}))
+            typed = {name: value for name, value in kept.items() if value or name != "kind"}  # no type sent: keep it
+            return PostForm(formdata=MultiDict({**featured_fields(post), **page_fields(post), **typed}))
         flash(
             _(
                 "The text kept from your last session is no longer available: it is kept for %(hours)d hours, "
