@@ -352,8 +352,8 @@ _ABOUT_BODY = """\
 Welcome. This is a small notebook kept by Radhika Agarwal, and it wanders.
 
 Some posts are about **people on the move**: how families cross borders, what the agencies \
-that help them actually do all day, and why an orderly, humane migration benefits the \
-places people leave as much as the places they reach. Others are entries from a diary, \
+that help them actually do all day, and why a journey made safely and in good order \
+benefits the places people leave as much as the places they reach. Others are entries from a diary, \
 short pieces of fiction, or notes on why it is worth writing things down at all.
 
 ## Why a blog
@@ -364,7 +364,7 @@ half-finished thoughts go to become finished ones, slowly and in public.
 
 ## What you will find here
 
-- longer articles on migration, development and the work of international organisations
+- longer articles on borders, resettlement and the work of international organisations
 - diary entries, some of them true and some of them only nearly so
 - the occasional story about robots, children and the questions they ask each other
 
@@ -382,7 +382,7 @@ DEMO_PAGES: list[dict[str, Any]] = [
         "slug": "about",
         "published_at": "2024-05-01T09:00:00+00:00",
         "excerpt": (
-            "Who writes this blog, what it is about (migration, diaries, writing and the odd robot) "
+            "Who writes this blog, what it is about (people on the move, diaries, writing and the odd robot) "
             "and how to get in touch."
         ),
         "body": _ABOUT_BODY,
