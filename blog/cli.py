@@ -18,7 +18,7 @@ from .auth.services import create_author, email_taken
 from .extensions import db
 from .forms import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .mail import MailConfigError, deliver
-from .models import Media, OutboxMail, Post, Role, User
+from .models import Media, OutboxMail, Post, PostKind, Role, User
 from .posts.services import publish, tag_named
 from .search.index import reindex_all
 
@@ -56,8 +56,8 @@ def create_author_command(email: str, name: str, admin: bool, password: str) -> 
 @with_appcontext
 @click.option("--if-empty", is_flag=True, help="Only load the demo when the database has no posts.")
 def seed_demo_command(if_empty: bool) -> None:
-    """Load the demo author and articles; running it again changes nothing."""
-    from .demo_content import DEMO_AUTHOR, DEMO_POSTS
+    """Load the demo author, articles and pages; running it again changes nothing."""
+    from .demo_content import DEMO_AUTHOR, DEMO_PAGES, DEMO_POSTS
 
     if if_empty and db.session.scalar(select(func.count(Post.id))):
         click.echo("The database already has posts; demo content not loaded.")
@@ -88,11 +88,38 @@ def seed_demo_command(if_empty: bool) -> None:
         if post.featured_media_id is None and post.author_id == author.id:
             post.featured_media = demo_picture(item)
             pictured += 1
+    pages_added = seed_demo_pages(DEMO_PAGES, author)
     db.session.commit()
     click.echo(
         f"Demo content: {added} article(s) added, {len(DEMO_POSTS) - added} already there; "
-        f"{pictured} featured picture(s) added."
+        f"{pictured} featured picture(s) added; {pages_added} page(s) added."
     )
+
+
+def seed_demo_pages(items: list[dict], author: User) -> int:
+    """The demo's standalone pages ("About"), published and in the header navigation; the caller commits."""
+    from .site_nav.services import show_in_navigation
+
+    added = 0
+    for item in items:
+        if db.session.scalar(select(Post.id).where(Post.slug == item["slug"])) is not None:
+            continue  # already there, or someone's own post took the slug: left alone
+        page = Post(
+            title=item["title"],
+            slug=item["slug"],
+            kind=PostKind.PAGE,
+            excerpt=item["excerpt"],
+            author=author,
+            comments_open=False,
+        )
+        page.set_body(item["body"])
+        publish(page, datetime.fromisoformat(item["published_at"]))
+        db.session.add(page)
+        db.session.flush()
+        if item.get("in_navigation"):
+            show_in_navigation(page, True)
+        added += 1
+    return added
 
 
 def demo_picture(item: dict) -> Media:

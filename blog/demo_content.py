@@ -347,3 +347,45 @@ DEMO_POSTS: list[dict[str, Any]] = [
         "body": _SILENTLY_BODY,
     },
 ]
+
+_ABOUT_BODY = """\
+Welcome. This is a small notebook kept by Radhika Agarwal, and it wanders.
+
+Some posts are about **people on the move**: how families cross borders, what the agencies \
+that help them actually do all day, and why a journey made safely and in good order \
+benefits the places people leave as much as the places they reach. Others are entries from a diary, \
+short pieces of fiction, or notes on why it is worth writing things down at all.
+
+## Why a blog
+
+Memory is a generous editor and an unreliable witness. Writing a thing down the day it \
+happens keeps it honest, and publishing it keeps the writer honest too. This blog is where \
+half-finished thoughts go to become finished ones, slowly and in public.
+
+## What you will find here
+
+- longer articles on borders, resettlement and the work of international organisations
+- diary entries, some of them true and some of them only nearly so
+- the occasional story about robots, children and the questions they ask each other
+
+## Saying hello
+
+Comments are open on most posts, and replies are read. For anything longer, or anything \
+you would rather not say in public, the contact form at the top of every page reaches me \
+directly. New posts arrive in the [feed](/feed.atom) for your reader, if you use one.
+"""
+
+# Standalone pages (PostKind.PAGE) loaded with the demo: at /<slug>, in the header navigation.
+DEMO_PAGES: list[dict[str, Any]] = [
+    {
+        "title": "About",
+        "slug": "about",
+        "published_at": "2024-05-01T09:00:00+00:00",
+        "excerpt": (
+            "Who writes this blog, what it is about (people on the move, diaries, writing and the odd robot) "
+            "and how to get in touch."
+        ),
+        "body": _ABOUT_BODY,
+        "in_navigation": True,
+    },
+]

@@ -351,6 +351,11 @@ class Post(Model):
     def is_page(self) -> bool:
         return self.kind == PostKind.PAGE
 
+    @property
+    def path(self) -> str:
+        """Where this post lives on the site (see post_path)."""
+        return post_path(self.kind, self.slug)
+
     @classmethod
     def owned_by(cls, user: User):
         """SQL twin of User.can_edit: the posts this user may edit (all of them for an admin)."""
@@ -383,6 +388,15 @@ class Post(Model):
         self.body = markdown_text
         self.body_html = render_markdown(markdown_text)
         self.reading_minutes = reading_minutes(markdown_text)
+
+
+def post_path(kind: str, slug: str) -> str:
+    """The one rule for where a post lives: a page at /<slug>, an article at /posts/<slug>.
+
+    A path as request.path has it (no script root, not percent-encoded): what the redirects table stores.
+    posts/links.py builds the same address with url_for for links.
+    """
+    return f"/{slug}" if kind == PostKind.PAGE else f"/posts/{slug}"
 
 
 class RevisionKind(StrEnum):
@@ -586,3 +600,20 @@ class ImportedItem(Model):
     # The row it became (posts.id, comments.id or users.id); no foreign key: deleting it later is fine.
     target_id: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NavItem(Model):
+    """One link of the site's header navigation: a page (post_id) or, later, a custom link (url)."""
+
+    __tablename__ = "nav_items"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Lower first; a new item goes after the last one.
+    position: Mapped[int] = mapped_column(Integer, index=True)
+    # A page's link shows the page's current title; the label is kept for links that have no page.
+    label: Mapped[str] = mapped_column(String(200))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), unique=True)
+    url: Mapped[str | None] = mapped_column(String(500))
+
+    post: Mapped[Post | None] = relationship()

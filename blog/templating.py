@@ -3,7 +3,7 @@
 from datetime import UTC
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_babel import format_date, format_datetime, format_time, to_user_timezone
 from flask_babel import lazy_gettext as _l
 
@@ -26,6 +26,31 @@ def recent_posts(limit: int = 5):
     from .posts.queries import recent_posts as recent_posts_query
 
     return db.session.scalars(recent_posts_query(limit)).all()
+
+
+def post_url(post, **values) -> str:
+    from .posts.links import post_url as post_url_of
+
+    return post_url_of(post, **values)
+
+
+def post_endpoint(kind: str) -> str:
+    from .posts.links import post_endpoint as endpoint_of
+
+    return endpoint_of(kind)
+
+
+def absolute_post_url(post, **values) -> str:
+    return absolute_url(post_endpoint(post.kind), slug=post.slug, **values)
+
+
+def site_navigation() -> list:
+    """The header's links from the navigation table: one query per request, however many items."""
+    if "site_navigation" not in g:
+        from .site_nav.queries import header_links
+
+        g.site_navigation = header_links()
+    return g.site_navigation
 
 
 def shorten(text: str, length: int = 90) -> str:
@@ -89,6 +114,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
         recent_posts=recent_posts,
+        post_url=post_url,
+        post_endpoint=post_endpoint,
+        absolute_post_url=absolute_post_url,
+        site_navigation=site_navigation,
         absolute_url=absolute_url,
         canonical_url=canonical_url,
         tag_uri=tag_uri,

@@ -6,7 +6,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
-from blog.demo_content import DEMO_POSTS
+from blog.demo_content import DEMO_PAGES, DEMO_POSTS
 from blog.extensions import db
 from blog.models import Post, Tag, User
 
@@ -25,7 +25,7 @@ def test_seed_demo_loads_five_articles_once(app, runner, client):
     assert first.exit_code == 0 and "5 article(s) added" in first.output
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0 and "0 article(s) added, 5 already there" in second.output
-    assert count(app, Post.id) == 5 and count(app, User.id) == 1
+    assert count(app, Post.id) == 5 + len(DEMO_PAGES) and count(app, User.id) == 1
     with app.app_context():
         tag_slugs = db.session.scalars(select(Tag.slug)).all()
     assert len(tag_slugs) == len(set(tag_slugs))

@@ -22,7 +22,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from ..forms import MAX_PASSWORD_LENGTH, NoControlCharacters, new_password_validators, strip_text
-from ..models import CommentMail, Role
+from ..models import CommentMail, PostKind, Role
+
+KIND_CHOICES = [
+    SelectChoice(PostKind.POST, _l("Post")),
+    SelectChoice(PostKind.PAGE, _l("Page")),
+]
 
 ROLE_CHOICES = [
     SelectChoice(Role.AUTHOR, _l("Author: writes and edits their own posts")),
@@ -72,6 +77,19 @@ class PostForm(FlaskForm):
         filters=[strip_text],
         description=_l("Optional: the address of the post, taken from the title when empty."),
         validators=[Optional(), Length(max=200), NoControlCharacters()],
+    )
+    kind = RadioField(
+        _l("Type"),
+        choices=KIND_CHOICES,
+        default=PostKind.POST,
+        description=_l(
+            "A post is dated and listed on the home page, in the archive, tags and feeds. A page (such as "
+            "\u201cAbout\u201d) lives at its own address, /slug, and is found by search, never listed."
+        ),
+    )
+    in_navigation = BooleanField(
+        _l("Show in navigation"),
+        description=_l("Pages only: a link to the page in the header of every page, while the page is live."),
     )
     # Choices are the library's pictures, set by the view (admin/views.py featured_choices).
     featured_media = SelectField(

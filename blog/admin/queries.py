@@ -4,32 +4,42 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import MailStatus, OutboxMail, Post, PostStatus, User, utcnow
+from ..models import MailStatus, OutboxMail, Post, PostKind, PostStatus, User, utcnow
 
 
-def editable_posts(user: User) -> Select:
-    """The posts this user may edit, last changed first, with their author (the admin's list shows it)."""
-    return (
+def editable_posts(user: User, kind: PostKind | None = None) -> Select:
+    """The posts and pages (or one kind) this user may edit, last changed first, with their author."""
+    query = (
         select(Post)
         .options(joinedload(Post.author))
         .where(Post.owned_by(user))
         .order_by(Post.updated_at.desc(), Post.id.desc())
     )
+    return query if kind is None else query.where(Post.kind == kind)
 
 
 def post_counts(user: User) -> dict[str, int]:
-    """How many of the posts this user may edit are drafts, scheduled and published: one query."""
+    """How many of the posts (articles, not pages) this user may edit are drafts, scheduled and published,
+    and how many pages they may edit: one query."""
     now = utcnow()
+    article = Post.kind == PostKind.POST
     draft = Post.is_draft.is_(True) | Post.published_at.is_(None)
     scheduled = ~draft & (Post.published_at > now)
+
+    def count(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
     row = db.session.execute(
-        select(
-            func.coalesce(func.sum(case((draft, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((scheduled, 1), else_=0)), 0),
-            func.count(Post.id),
-        ).where(Post.owned_by(user))
+        select(count(article & draft), count(article & scheduled), count(article), count(~article)).where(
+            Post.owned_by(user)
+        )
     ).one()
-    return {PostStatus.DRAFT: row[0], PostStatus.SCHEDULED: row[1], PostStatus.PUBLISHED: row[2] - row[0] - row[1]}
+    return {
+        PostStatus.DRAFT: row[0],
+        PostStatus.SCHEDULED: row[1],
+        PostStatus.PUBLISHED: row[2] - row[0] - row[1],
+        "pages": row[3],
+    }
 
 
 def failed_mail_count() -> int:

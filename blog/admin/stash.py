@@ -25,7 +25,18 @@ from ..models import EditorStash, Post, utcnow
 from ..public_forms import site_origin
 
 EDITOR_ENDPOINTS = ("admin.new_post", "admin.edit_post")
-KEPT_FIELDS = ("title", "body", "excerpt", "tags", "slug", "publish_at", "featured_media", "featured_alt")
+KEPT_FIELDS = (
+    "title",
+    "body",
+    "excerpt",
+    "tags",
+    "kind",
+    "in_navigation",
+    "slug",
+    "publish_at",
+    "featured_media",
+    "featured_alt",
+)
 TOKEN_SALT = "editor-stash"
 
 

@@ -31,10 +31,12 @@ from ..forms import ButtonForm
 from ..markdown import WORDS_PER_MINUTE, render_markdown
 from ..media import queries as media_queries
 from ..media import services as media_services
-from ..models import CommentMail, Media, Post, PostRevision, PostStatus, User, utcnow
+from ..models import CommentMail, Media, Post, PostKind, PostRevision, PostStatus, User, utcnow
 from ..paging import page_number
 from ..posts import revisions, services
 from ..security import security_event
+from ..site_nav import queries as site_nav_queries
+from ..site_nav import services as site_nav_services
 from ..transfer.exporter import export_filename, wxr_chunks
 from ..transfer.exporter_messages import csv_chunks, csv_filename
 from . import queries
@@ -78,8 +80,11 @@ def dashboard():
 
 @bp.get("/posts")
 def posts():
-    pagination = db.paginate(queries.editable_posts(current_user), page=page_number(), per_page=20, error_out=True)
-    return render_template("admin/posts.html", pagination=pagination)
+    kind = request.args.get("kind")
+    kind = PostKind(kind) if kind in tuple(PostKind) else None  # ?kind=page lists pages only
+    query = queries.editable_posts(current_user, kind)
+    pagination = db.paginate(query, page=page_number(), per_page=20, error_out=True)
+    return render_template("admin/posts.html", pagination=pagination, kind=kind)
 
 
 def featured_choices() -> list[tuple[str, str]]:
@@ -97,16 +102,27 @@ def featured_fields(post: Post | None) -> dict[str, str]:
     return {"featured_media": str(post.featured_media_id or ""), "featured_alt": post.featured_alt or ""}
 
 
+def page_fields(post: Post | None) -> dict[str, str]:
+    """The editor's "Type" and "Show in navigation" as the post has them (a form sent without "Type" keeps it)."""
+    if post is None:
+        return {}
+    fields = {"kind": str(post.kind)}
+    if post.id is not None and site_nav_queries.item_for(post.id) is not None:
+        fields["in_navigation"] = "y"
+    return fields
+
+
 def editor_form(post: Post | None) -> PostForm:
     if request.method == "POST":
-        return PostForm()
+        return PostForm(kind=post.kind) if post else PostForm()
     if request.args.get("stash"):
         kept = restore_typed_text(request.args["stash"], post)
         if kept is not None:
             flash(
                 _("Your text was kept: it is not saved yet. Press %(buttons)s to save it.", buttons=save_buttons(post))
             )
-            return PostForm(formdata=MultiDict({**featured_fields(post), **kept}))
+            typed = {name: value for name, value in kept.items() if value or name != "kind"}  # no type sent: keep it
+            return PostForm(formdata=MultiDict({**featured_fields(post), **page_fields(post), **typed}))
         flash(
             _(
                 "The text kept from your last session is no longer available: it is kept for %(hours)d hours, "
@@ -125,6 +141,7 @@ def editor_form(post: Post | None) -> PostForm:
         slug=post.slug,
         publish_at=local_publish_at(post),
         **featured_fields(post),
+        **page_fields(post),
     )
 
 
@@ -158,6 +175,10 @@ def edit(post: Post | None):
         requested_slug = services.slugify(form.slug.data or "")
         if form.slug.data and not requested_slug:
             form.slug.errors.append(_("Use letters, digits or hyphens in the slug."))
+        elif requested_slug and services.is_reserved_slug(requested_slug):
+            form.slug.errors.append(
+                _("The site itself uses the address /%(slug)s: choose another slug.", slug=requested_slug)
+            )
         elif requested_slug and services.slug_taken(requested_slug, post.id if post else None):
             form.slug.errors.append(_("Another post already uses this slug."))
         elif action == "preview":
@@ -170,6 +191,7 @@ def edit(post: Post | None):
                 published_at=form.publish_at_utc() or (post.published_at if post else None),
                 featured_media=db.session.get(Media, form.featured_media_id()) if form.featured_media_id() else None,
                 featured_alt=form.featured_alt.data,
+                kind=form.kind.data,
             )
         else:
             return save(post, form, action, requested_slug)
@@ -246,7 +268,7 @@ def too_large_editor_post():
     kept = typed_fields_before_files(current_app.config["MAX_CONTENT_LENGTH"])
     if kept is None:
         return None
-    form = PostForm(formdata=MultiDict(kept))
+    form = PostForm(formdata=MultiDict({**page_fields(post), **kept}))
     form.image.errors = [media_services.too_large_message()]
     return render_editor(form, post, unsaved=True), 413
 
@@ -288,21 +310,31 @@ def typed_fields_before_files(read_at_most: int) -> dict[str, str] | None:
 
 
 def save(post: Post | None, form: PostForm, action: str, requested_slug: str):
+    kind = PostKind(form.kind.data)
+    # A page takes no comments until its author opens them; a new post does.
+    autosaved_only = post is not None and revisions.only_autosaved(post.id)
+    first_save = post is None or autosaved_only
     if post is None:
-        post = Post(author_id=current_user.id, slug=requested_slug or services.unique_slug(form.title.data))
+        slug = requested_slug or services.unique_slug(form.title.data)
+        post = Post(author_id=current_user.id, slug=slug, kind=kind)
         db.session.add(post)
+    if first_save:
+        post.comments_open = kind != PostKind.PAGE
     services.fill_post(
         post, title=form.title.data, body=form.body.data, excerpt=form.excerpt.data, tag_names=form.tag_names()
     )
     post.featured_media_id = form.featured_media_id()
     post.featured_alt = form.featured_alt.data or None
-    if post.id is not None and requested_slug in ("", post.slug) and revisions.only_autosaved(post.id):
+    slug = requested_slug or post.slug
+    if autosaved_only and requested_slug in ("", post.slug):
         # The autosave that created this draft took the slug from a half-typed title: take it from the title now.
-        services.change_slug(post, services.unique_slug(form.title.data, post.id))
-    elif requested_slug:
-        services.change_slug(post, requested_slug)
+        slug = services.unique_slug(form.title.data, post.id)
+    # A new slug or type moves the post; a published one leaves a 301 at its old address.
+    services.move_post(post, slug=slug, kind=kind)
     services.apply_editor_action(post, action, form.publish_at_utc())
     revisions.record_revision(post, current_user.id)
+    db.session.flush()  # the new post's id, for its navigation item
+    site_nav_services.show_in_navigation(post, kind == PostKind.PAGE and form.in_navigation.data)
     db.session.commit()
     messages = {
         PostStatus.DRAFT: _("Draft saved."),
@@ -373,6 +405,7 @@ def restore_autosave(post_id: int):
         slug=post.slug,
         publish_at=local_publish_at(post),
         **featured_fields(post),
+        **page_fields(post),
     )
     return render_editor(form, post, restored=autosave)
 
@@ -622,3 +655,38 @@ def export_download():
 def export_messages():
     filename = csv_filename(current_app.config["SITE_NAME"], site_today())
     return download(csv_chunks(), filename=filename, content_type="text/csv; charset=utf-8")
+
+
+@bp.get("/navigation")
+@admin_required
+def navigation():
+    items = db.session.scalars(site_nav_queries.all_items()).all()
+    return render_template("admin/navigation.html", items=items, button=ButtonForm())
+
+
+def changed_navigation(changed: bool, message: str):
+    if changed:
+        db.session.commit()
+        flash(message)
+    return redirect(url_for("admin.navigation"))
+
+
+@bp.post("/navigation/<int(max=2147483647):item_id>/up")
+@admin_required
+def navigation_up(item_id: int):
+    changed = ButtonForm().validate_on_submit() and site_nav_services.move_item(item_id, -1)
+    return changed_navigation(changed, _("Moved up."))
+
+
+@bp.post("/navigation/<int(max=2147483647):item_id>/down")
+@admin_required
+def navigation_down(item_id: int):
+    changed = ButtonForm().validate_on_submit() and site_nav_services.move_item(item_id, +1)
+    return changed_navigation(changed, _("Moved down."))
+
+
+@bp.post("/navigation/<int(max=2147483647):item_id>/remove")
+@admin_required
+def navigation_remove(item_id: int):
+    changed = ButtonForm().validate_on_submit() and site_nav_services.remove_item(item_id)
+    return changed_navigation(changed, _("Removed from the navigation; the page itself is kept."))

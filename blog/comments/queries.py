@@ -4,12 +4,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import Select, and_, case, func, or_, select, tuple_
 from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
 from ..models import Comment, Post
+from ..posts.links import post_url
 
 
 @dataclass
@@ -153,7 +154,7 @@ def comment_page(comment: Comment) -> int:
 
 def comment_url(comment: Comment, post: Post) -> str:
     page = comment_page(comment)
-    return url_for("posts.article", slug=post.slug, cpage=page if page > 1 else None) + f"#comment-{comment.id}"
+    return post_url(post, cpage=page if page > 1 else None) + f"#comment-{comment.id}"
 
 
 def moderation_queue(user, status: str) -> Select:

@@ -15,7 +15,8 @@ from ..mail import send_soon
 from ..models import Comment, Post
 from ..navigation import is_safe_next
 from ..paging import page_number
-from ..posts.queries import neighbours, post_by_slug, visible_post
+from ..posts.links import post_url
+from ..posts.queries import neighbours, visible_post, visible_post_by_slug
 from ..ratelimit import accepted_post, rerender_on_breach
 from . import services
 from .author_mail import notify_post_author
@@ -45,7 +46,7 @@ def render_post_with_form(post: Post, form: CommentForm, status: int, form_error
 
 
 def comment_throttled_page(message: str) -> str:
-    post = db.first_or_404(post_by_slug((request.view_args or {}).get("slug", "")))
+    post = db.first_or_404(visible_post_by_slug((request.view_args or {}).get("slug", "")))
     html, _status = render_post_with_form(post, CommentForm(), 429, message)
     return html
 
@@ -59,7 +60,7 @@ def comment_throttled_page(message: str) -> str:
     on_breach=rerender_on_breach(comment_throttled_page),
 )
 def create(slug: str):
-    post = db.first_or_404(post_by_slug(slug))
+    post = db.first_or_404(visible_post_by_slug(slug))
     form = CommentForm()
     config = current_app.config
     problem = form.problem(post.id, min_seconds=config["COMMENT_MIN_SECONDS"], max_hours=config["COMMENT_TOKEN_HOURS"])
@@ -172,7 +173,7 @@ def delete(comment_id: int):
             except services.AlreadyDeleted:
                 db.session.rollback()
                 abort(404)
-            return redirect(url_for("posts.article", slug=post.slug) + "#comments")
+            return redirect(post_url(post) + "#comments")
     form.issue_token(comment.id)
     return render_template(
         "comments/delete.html",

@@ -23,7 +23,8 @@ def feed_posts_tagged(tag: Tag) -> Select:
 
 
 def sitemap_posts() -> Select:
-    return select(Post.slug, Post.updated_at).where(Post.is_visible()).order_by(Post.published_at.desc())
+    """Every article and page readers may see (pages are in the sitemap, not in the listings)."""
+    return select(Post.slug, Post.updated_at, Post.kind).where(Post.is_visible()).order_by(Post.published_at.desc())
 
 
 def sitemap_tags() -> Select:

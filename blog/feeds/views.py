@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from ..authors.queries import author_by_slug, authors_with_listed_posts
 from ..comments.queries import feed_comments
 from ..extensions import db
-from ..models import utcnow
-from ..posts.queries import archive_months, post_by_slug, tag_by_slug
+from ..models import PostKind, utcnow
+from ..posts.queries import archive_months, tag_by_slug, visible_post_by_slug
 from ..templating import absolute_url
 from . import queries
 
@@ -62,7 +62,7 @@ def tag_atom(slug: str):
 
 @bp.get("/posts/<slug>/comments.atom")
 def comments_atom(slug: str):
-    post = db.first_or_404(post_by_slug(slug))
+    post = db.first_or_404(visible_post_by_slug(slug))
     comments = db.session.scalars(feed_comments(post)).all()
     updated = max((comment.updated_at for comment in comments), default=post.updated_at)
     return xml_response("feeds/comments.atom.xml", ATOM, post=post, comments=comments, updated=updated)
@@ -74,7 +74,8 @@ def sitemap():
     tags = db.session.scalars(queries.sitemap_tags()).all()
     authors = db.session.scalars(authors_with_listed_posts()).all()
     per_page = current_app.config["POSTS_PER_PAGE"]
-    archive_pages = max(1, -(-len(posts) // per_page))
+    listed = sum(1 for post in posts if post.kind == PostKind.POST)  # the archive pages list articles only
+    archive_pages = max(1, -(-listed // per_page))
     return xml_response(
         "feeds/sitemap.xml",
         "application/xml; charset=utf-8",

@@ -3,12 +3,13 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import Select, literal, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..models import Media, Post, Redirect, Tag, UTCDateTime
+from ..models import Media, Post, PostKind, Redirect, Tag, UTCDateTime
+from .links import post_url
 
 
 def site_zone() -> ZoneInfo:
@@ -46,11 +47,19 @@ def tag_by_slug(slug: str) -> Select:
 
 
 def post_by_slug(slug: str) -> Select:
+    """A listed article (not a page) by its slug."""
     return published_posts(with_tags=True).where(Post.slug == slug)
 
 
+def visible_post_by_slug(slug: str) -> Select:
+    """An article or a page readers may see, by its slug: what /posts/<slug>, /<slug> and the comment
+    routes look up (a page's comments are posted and fed like an article's)."""
+    return select(Post).where(Post.is_visible(), Post.slug == slug).options(*listing_loads(with_tags=True))
+
+
 def visible_post(post_id: int) -> Select:
-    return published_posts().where(Post.id == post_id)
+    """An article or a page readers may see, by id (comment permalinks and the commenter's own edits)."""
+    return select(Post).where(Post.is_visible(), Post.id == post_id).options(*listing_loads())
 
 
 def posts_tagged(tag: Tag) -> Select:
@@ -86,7 +95,9 @@ def archive_months() -> list[tuple[date, int]]:
 
 
 def neighbours(post: Post) -> tuple[Post | None, Post | None]:
-    """The articles published just before and just after this one (ties broken by id)."""
+    """The articles published just before and just after this one (ties broken by id); a page has none."""
+    if post.kind == PostKind.PAGE:
+        return None, None
     key, here = tuple_(Post.published_at, Post.id), tuple_(literal(post.published_at, UTCDateTime), post.id)
     older = db.session.scalars(
         select(Post).where(Post.is_listed(), key < here).order_by(Post.published_at.desc(), Post.id.desc()).limit(1)
@@ -106,4 +117,4 @@ def redirect_for_path(path: str) -> str | None:
         .join(Redirect, Redirect.post_id == Post.id)
         .where(Redirect.old_path == path[:500], Post.is_visible())
     ).first()
-    return url_for("posts.article", slug=post.slug) if post else None
+    return post_url(post) if post else None

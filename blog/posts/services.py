@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 
 from ..extensions import db
 from ..markdown import plain_text, reading_minutes, render_markdown
-from ..models import Post, PostStatus, Redirect, Tag, utcnow
+from ..models import Post, PostKind, PostStatus, Redirect, Tag, post_path, utcnow
 
 EXCERPT_LENGTH = 200
 
@@ -77,16 +77,23 @@ def derive_excerpt(body_html: str) -> str:
 
 
 def change_slug(post: Post, new_slug: str) -> None:
-    """Give the post a new address; a published post's old one keeps answering with a 301."""
-    if new_slug == post.slug:
-        return
-    old_path, new_path = f"/posts/{post.slug}", f"/posts/{new_slug}"
-    # The new address is live now: no redirect may shadow it.
-    db.session.execute(delete(Redirect).where(Redirect.old_path == new_path))
-    if post.id is not None and post.status == PostStatus.PUBLISHED:
-        db.session.execute(delete(Redirect).where(Redirect.old_path == old_path))
-        db.session.add(Redirect(old_path=old_path, post_id=post.id))
-    post.slug = new_slug
+    """Give the post a new slug; a published post's old address keeps answering with a 301."""
+    move_post(post, slug=new_slug, kind=post.kind)
+
+
+def move_post(post: Post, *, slug: str, kind: str) -> None:
+    """Give the post a new slug or kind (a post becoming a page moves to /<slug>); a published post's old
+    address keeps answering with a 301 to the new one."""
+    kind = PostKind(kind)
+    if post.slug is not None and post.kind is not None:
+        old_path, new_path = post.path, post_path(kind, slug)
+        if old_path != new_path:
+            # The new address is live now: no redirect may shadow it.
+            db.session.execute(delete(Redirect).where(Redirect.old_path == new_path))
+            if post.id is not None and post.status == PostStatus.PUBLISHED:
+                db.session.execute(delete(Redirect).where(Redirect.old_path == old_path))
+                db.session.add(Redirect(old_path=old_path, post_id=post.id))
+    post.slug, post.kind = slug, kind
 
 
 def fill_post(post: Post, *, title: str, body: str, excerpt: str | None, tag_names: list[str]) -> None:
@@ -146,10 +153,13 @@ def preview_of(
     published_at,
     featured_media=None,
     featured_alt: str | None = None,
+    kind: str = PostKind.POST,
 ):
     """What readers would see, built without touching the session (nothing is saved)."""
     body_html = render_markdown(body)
     return SimpleNamespace(
+        kind=kind,
+        is_page=kind == PostKind.PAGE,
         title=title,
         body_html=body_html,
         excerpt=excerpt or derive_excerpt(body_html),

@@ -4,16 +4,17 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from ..extensions import db
 from ..paging import page_number
+from .links import post_url
 from .queries import (
     archive_months,
     month_bounds,
     neighbours,
-    post_by_slug,
     posts_in_month,
     posts_tagged,
     published_posts,
     redirect_for_path,
     tag_by_slug,
+    visible_post_by_slug,
 )
 
 bp = Blueprint("posts", __name__)
@@ -41,9 +42,19 @@ def archive():
     return render_template("posts/archive.html", pagination=paginate(published_posts()), months=archive_months())
 
 
+def moved_to(post):
+    """A 301 to where this post or page lives, keeping the query string (a comment page, say)."""
+    target = post_url(post)
+    if request.query_string:
+        target += "?" + request.query_string.decode("latin-1")
+    return redirect(target, code=301)
+
+
 @bp.get("/posts/<slug>")
 def article(slug: str):
-    post = db.first_or_404(post_by_slug(slug))
+    post = db.first_or_404(visible_post_by_slug(slug))
+    if post.is_page:
+        return moved_to(post)
     older, newer = neighbours(post)
     # The comment section below the article comes from the `comment_section` template global.
     return render_template("posts/article.html", post=post, older=older, newer=newer)
@@ -66,3 +77,14 @@ def month(year: int, month: int):
     if not pagination.total:
         abort(404)
     return render_template("posts/month.html", month_start=month_bounds(year, month)[0], pagination=pagination)
+
+
+# Matched after every fixed path (Werkzeug prefers static segments), and no post may take a slug a route
+# uses (posts/services.py RESERVED_SLUGS): a page never hides a route or is hidden by one.
+@bp.get("/<slug>")
+def page(slug: str):
+    post = db.first_or_404(visible_post_by_slug(slug))
+    if not post.is_page:
+        return moved_to(post)  # an article typed without /posts/: where it lives
+    # The comment section (when the page has comments or takes them) comes from `comment_section`.
+    return render_template("posts/article.html", post=post, older=None, newer=None)

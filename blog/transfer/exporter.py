@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime as rfc2822
-from urllib.parse import quote
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
@@ -23,6 +22,7 @@ from flask import current_app, has_request_context, request, url_for
 
 from ..extensions import db
 from ..models import CommentStatus, PostKind, utcnow
+from ..posts.links import post_endpoint
 from . import exporter_queries as queries
 
 WXR_VERSION = "1.2"
@@ -199,10 +199,8 @@ def wxr_chunks(counts: ExportCounts | None = None, batch_size: int = BATCH_SIZE)
 
 
 def post_path(kind: str, slug: str) -> str:
-    """Where the post or page is read: pages at /<slug>, posts at /posts/<slug>."""
-    if kind == PostKind.PAGE:
-        return "/" + quote(slug)
-    return url_for("posts.article", slug=slug)
+    """Where the post or page is read, as a link (percent-encoded, under the script root)."""
+    return url_for(post_endpoint(kind), slug=slug)
 
 
 def item(post, tags, comments, old_paths, base: str, dates: Dates, now: datetime) -> str:

@@ -31,6 +31,7 @@ from ..models import (
     Role,
     Tag,
     User,
+    post_path,
     utcnow,
 )
 from ..posts.services import derive_excerpt, is_reserved_slug, slug_taken, slugify, tag_named
@@ -340,7 +341,7 @@ class Importer:
             self.report.notes.append(f"{label}: shortcode(s) dropped: {', '.join(f'[{name}]' for name in dropped)}")
 
     def add_redirects(self, item: ImportedPost, post_id: int, slug: str, kind: PostKind) -> None:
-        new_path = f"/{slug}" if kind == PostKind.PAGE else f"/posts/{slug}"
+        new_path = post_path(kind, slug)
         for old_path in item.old_paths:
             if not old_path.startswith("/") or old_path in ("/", new_path) or len(old_path) > 500:
                 continue
