@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from .auth.services import create_author, email_taken
+from .comments.notifications import queue_due_digests
 from .extensions import db
 from .forms import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .mail import MailConfigError, deliver
@@ -114,6 +115,7 @@ def mail_group() -> None:
 @with_appcontext
 def send_queued_command(retry_failed: bool) -> None:
     """Deliver every mail that is due (run it from cron or a systemd timer)."""
+    queue_due_digests()  # reply digests whose wait is over become mails in the outbox first
     waiting = db.session.scalar(
         select(func.count(OutboxMail.id)).where(OutboxMail.status.in_([OutboxMail.QUEUED, OutboxMail.SENDING]))
     )
