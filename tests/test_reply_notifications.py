@@ -154,6 +154,7 @@ def test_opening_the_confirm_link_confirms_nothing(site, smtp, clock):
     for _ in range(2):  # a mail scanner, then the reader, only open it
         page = bo.get(path)
         assert page.status_code == 200 and '<input class="button primary" id="submit"' in text(page)
+        assert "Set-Cookie" not in page.headers
     with app.app_context():
         assert db.session.scalars(select(ReaderSubscription)).one().confirmed_at is None
     reply(app, first, "Nobody pressed Confirm.")
@@ -334,6 +335,7 @@ def test_opening_the_unsubscribe_link_changes_nothing(site, smtp, clock):
     [mail] = digest_mails(app, smtp, clock)
     page = app.test_client().get(link(mail, "/notifications/unsubscribe/"))
     assert "Unsubscribe from this conversation" in text(page) and "Unsubscribe from everything" in text(page)
+    assert "Set-Cookie" not in page.headers
     reply(app, first, "Second answer.")
     assert len(digest_mails(app, smtp, clock)) == 2
 
@@ -391,3 +393,37 @@ def test_a_forged_unsubscribe_link_is_refused(site, smtp, clock):
     assert client.post(path + "x", data={"List-Unsubscribe": "One-Click"}).status_code == 404
     with app.app_context():
         assert db.session.scalar(select(func.count()).where(ReaderSubscription.unsubscribed_at.is_not(None))) == 0
+
+
+def test_one_click_on_the_confirmation_mail_stops_even_confirmations(site, smtp, clock):
+    app = site()
+    send_comment(app.test_client(), notify=True)
+    [confirmation] = smtp.messages
+    path = urlsplit(confirmation["List-Unsubscribe"].strip().strip("<>")).path
+    page = app.test_client().get(path)
+    assert "Unsubscribe from everything" in text(page) and "this conversation" not in text(page)
+    app.test_client(use_cookies=False).post(path, data={"List-Unsubscribe": "One-Click"})
+    clock.advance(24 * 60)
+    send_comment(app.test_client(), body="Ticked again a day later.", notify=True)
+    assert len(smtp.messages) == 1
+
+
+def test_the_wait_is_notify_digest_minutes(site, smtp, clock):
+    app = site(NOTIFY_DIGEST_MINUTES=2)
+    first = subscribed_reader(app, smtp)
+    reply(app, first, "Quick answer.")
+    assert digest_mails(app, smtp, clock, minutes=1) == []
+    assert len(digest_mails(app, smtp, clock, minutes=1)) == 1
+
+
+def test_a_digest_is_queued_once_however_often_the_sender_runs(site, smtp, clock):
+    """The digest is taken by deleting its rows in the mail's transaction: a later run finds nothing."""
+    app = site()
+    first = subscribed_reader(app, smtp)
+    reply(app, first, "Only once, please.")
+    clock.advance(11)
+    with app.app_context():
+        assert blog.comments.notifications.queue_due_digests() == 1
+        assert blog.comments.notifications.queue_due_digests() == 0
+    send_queued(app)
+    assert len(digest_mails(app, smtp, clock)) == 1
