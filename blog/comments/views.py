@@ -325,13 +325,17 @@ def bulk():
 # --- reply mails: confirming and unsubscribing (comments/notifications.py) --------------------------------
 
 
+# These pages show one reader's address and its state: never kept by a cache.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
 @bp.route("/notifications/confirm/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the form's stateless token, as on the comment form: no session cookie for readers
 def confirm_replies(token: str):
     """A GET only shows the "Confirm" button (mail scanners open links); the POST confirms."""
     subscription = notifications.subscription_to_confirm(token)
     if subscription is None:
-        return render_template("comments/notification_link_invalid.html"), 404
+        return render_template("comments/notification_link_invalid.html"), 404, NO_STORE
     form = ConfirmRepliesForm()
     error, status = None, 200
     if request.method == "POST":
@@ -343,7 +347,8 @@ def confirm_replies(token: str):
             db.session.commit()
             return redirect(url_for("comments.confirm_replies", token=token))
     form.issue_token(subscription.id)
-    return render_template("comments/confirm_replies.html", subscription=subscription, form=form, error=error), status
+    page = render_template("comments/confirm_replies.html", subscription=subscription, form=form, error=error)
+    return page, status, NO_STORE
 
 
 @bp.route("/notifications/unsubscribe/<token>", methods=["GET", "POST"])
@@ -354,7 +359,7 @@ def confirm_replies(token: str):
 def unsubscribe(token: str):
     found = notifications.read_unsubscribe_token(token)
     if found is None:
-        return render_template("comments/notification_link_invalid.html"), 404
+        return render_template("comments/notification_link_invalid.html"), 404, NO_STORE
     subscription, thread_id = found
     if request.method == "POST" and request.form.get("List-Unsubscribe") == "One-Click":
         # The mail program's "Unsubscribe" button means "no more of this blog's mail".
@@ -378,11 +383,15 @@ def unsubscribe(token: str):
             return redirect(url_for("comments.unsubscribe", token=token))
     form.issue_token(subscription.id)
     thread = db.session.get(Comment, thread_id) if thread_id is not None else None
-    return render_template(
-        "comments/unsubscribe.html",
-        subscription=subscription,
-        thread=thread,
-        thread_muted=thread is not None and notifications.is_muted(subscription.id, thread.id),
-        form=form,
-        error=error,
-    ), status
+    return (
+        render_template(
+            "comments/unsubscribe.html",
+            subscription=subscription,
+            thread=thread,
+            thread_muted=thread is not None and notifications.is_muted(subscription.id, thread.id),
+            form=form,
+            error=error,
+        ),
+        status,
+        NO_STORE,
+    )
