@@ -427,3 +427,32 @@ def test_a_digest_is_queued_once_however_often_the_sender_runs(site, smtp, clock
         assert blog.comments.notifications.queue_due_digests() == 0
     send_queued(app)
     assert len(digest_mails(app, smtp, clock)) == 1
+
+
+def test_a_reply_held_for_its_links_and_edited_into_approval_starts_its_wait(site, smtp, clock):
+    app = site()
+    first = subscribed_reader(app, smtp)
+    cy = app.test_client()
+    links = "See https://a.example/1 and https://b.example/2 and https://c.example/3"
+    held = send_comment(cy, name="Cy", email="cy@example.com", body=links, parent_id=first)
+    assert digest_mails(app, smtp, clock) == []
+    edit = cy.get(f"/comments/{held}/edit")
+    cy.post(f"/comments/{held}/edit", data={"token": token_of(edit), "body": "No links after all.", "website": ""})
+    [mail] = digest_mails(app, smtp, clock)
+    assert "No links after all." in plain(mail)
+
+
+def test_a_form_sent_back_with_errors_keeps_the_box_ticked(site, smtp):
+    app = site()
+    client = app.test_client()
+    page = client.get("/posts/hello")
+    data = {"token": token_of(page), "name": "Bo", "email": "not an address", "body": "Hi", "notify": "y"}
+    response = client.post("/posts/hello/comments", data=data)
+    box = re.search(r'<input[^>]*name="notify"[^>]*>', text(response)).group(0)
+    assert "checked" in box
+    assert smtp.messages == []
+
+
+def test_a_negative_digest_wait_is_refused(make_app):
+    with pytest.raises(ValueError, match="NOTIFY_DIGEST_MINUTES"):
+        make_app(NOTIFY_DIGEST_MINUTES=-1)
