@@ -456,3 +456,20 @@ def test_a_form_sent_back_with_errors_keeps_the_box_ticked(site, smtp):
 def test_a_negative_digest_wait_is_refused(make_app):
     with pytest.raises(ValueError, match="NOTIFY_DIGEST_MINUTES"):
         make_app(NOTIFY_DIGEST_MINUTES=-1)
+
+
+def test_a_held_reply_approved_in_bulk_is_mailed_after_the_wait(site, smtp, clock):
+    app = site(COMMENT_MODERATION="all")
+    Content(app).author("rita@example.com", "Rita Root", role="admin")
+    rita = app.test_client()
+    log_in(rita, "rita@example.com")
+    bo = app.test_client()
+    first = send_comment(bo, notify=True)
+    rita.post(f"/admin/comments/{first}/approve")
+    confirm(bo, smtp)
+    held = reply(app, first, "Approved with others.")
+    assert digest_mails(app, smtp, clock) == []
+    response = rita.post("/admin/comments/bulk", data={"action": "approve", "status": "pending", "ids": [held]})
+    assert response.headers["Location"] == "/admin/comments?status=pending"
+    [mail] = digest_mails(app, smtp, clock)
+    assert "Approved with others." in plain(mail)
