@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from .auth.services import create_author, email_taken
+from .comments.notifications import queue_due_digests
 from .extensions import db
 from .forms import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .mail import MailConfigError, deliver
@@ -183,6 +184,7 @@ def send_queued_command(retry_failed: bool, every: int | None) -> None:
 
 def send_queued_once(retry_failed: bool, quiet: bool = False) -> None:
     """One pass over the outbox; quiet: a line only when something was sent, retried or given up."""
+    queue_due_digests()  # reply digests whose wait is over become mails in the outbox first
     waiting = db.session.scalar(
         select(func.count(OutboxMail.id)).where(OutboxMail.status.in_([OutboxMail.QUEUED, OutboxMail.SENDING]))
     )

@@ -114,6 +114,10 @@ def load_config(instance_path: str) -> dict:
         "PASSWORD_RESET_MINUTES": env_int("PASSWORD_RESET_MINUTES", 60),
         "PASSWORD_RESET_RATE_LIMIT": env_str("PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour"),
         "PASSWORD_RESET_EMAIL_RATE_LIMIT": env_str("PASSWORD_RESET_EMAIL_RATE_LIMIT", "3 per hour"),
+        # Reply mails to readers wait this long, gathering every reply in the thread into one mail.
+        "NOTIFY_DIGEST_MINUTES": env_int("NOTIFY_DIGEST_MINUTES", 10),
+        # An unconfirmed address gets the confirmation mail again at most this often.
+        "NOTIFY_CONFIRM_RESEND_MINUTES": env_int("NOTIFY_CONFIRM_RESEND_MINUTES", 60),
     }
 
 
@@ -153,6 +157,8 @@ def derive_settings(config) -> None:
         raise ValueError("SESSION_IDLE_DAYS, SESSION_MAX_DAYS and EDITOR_STASH_HOURS must be at least 1")
     if config["REVISIONS_KEEP"] < 1 or config["AUTOSAVE_SECONDS"] < 1:
         raise ValueError("REVISIONS_KEEP and AUTOSAVE_SECONDS must be at least 1")
+    if config["NOTIFY_DIGEST_MINUTES"] < 0 or config["NOTIFY_CONFIRM_RESEND_MINUTES"] < 1:
+        raise ValueError("NOTIFY_DIGEST_MINUTES must be 0 or more and NOTIFY_CONFIRM_RESEND_MINUTES at least 1")
     if config["MEDIA_STORAGE"] not in ("filesystem", "database"):
         raise ValueError("MEDIA_STORAGE must be filesystem or database")
     site_url = (config.get("SITE_URL") or "").rstrip("/") or None

@@ -617,3 +617,68 @@ class NavItem(Model):
     url: Mapped[str | None] = mapped_column(String(500))
 
     post: Mapped[Post | None] = relationship()
+
+
+class ReaderSubscription(Model):
+    """A reader's email that asked for reply mails: nothing but the confirmation goes to it until confirmed.
+
+    One row per address (stored lower-case). Unsubscribing from everything keeps the row, so a later
+    tick of the box has to be confirmed again and the confirmation mail stays throttled.
+    """
+
+    __tablename__ = "reader_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the last confirmation mail was queued: one per NOTIFY_CONFIRM_RESEND_MINUTES at most.
+    confirm_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def is_active(self) -> bool:
+        """Confirmed and not unsubscribed from everything: reply mails may go."""
+        return self.confirmed_at is not None and self.unsubscribed_at is None
+
+
+class ReplyWatch(Model):
+    """A comment whose poster ticked "Email me when someone replies"."""
+
+    __tablename__ = "reply_watches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), unique=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("reader_subscriptions.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    subscription: Mapped[ReaderSubscription] = relationship()
+
+
+class ThreadMute(Model):
+    """A reader who unsubscribed from one thread (a top-level comment and every reply under it)."""
+
+    __tablename__ = "thread_mutes"
+    __table_args__ = (Index("uq_thread_mutes_subscription_id_thread_id", "subscription_id", "thread_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("reader_subscriptions.id", ondelete="CASCADE"))
+    thread_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PendingReplyMail(Model):
+    """A reply waiting to go into its reader's next digest for that thread; deleted when the digest is made."""
+
+    __tablename__ = "pending_reply_mails"
+    __table_args__ = (
+        Index("uq_pending_reply_mails_subscription_id_reply_id", "subscription_id", "reply_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("reader_subscriptions.id", ondelete="CASCADE"))
+    # A reply deleted before its digest goes takes its row with it.
+    reply_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
@@ -43,6 +43,10 @@ class CommentForm(PublicForm):
             NoControlCharacters(multiline=True),
         ],
     )
+    notify = BooleanField(
+        _l("Email me when someone replies"),
+        description=_l("First we send you a link to confirm. Every mail has a link to stop them."),
+    )
     parent_id = HiddenField()
     submit = SubmitField(_l("Post comment"))
 
@@ -81,3 +85,17 @@ class BulkModerationForm(FlaskForm):
     )
     status = HiddenField()
     submit = SubmitField(_l("Apply"))
+
+
+class ConfirmRepliesForm(PublicForm):
+    """The button behind a confirmation link: mail scanners open links, only a person presses it."""
+
+    form_name = "confirm-replies"
+    submit = SubmitField(_l("Confirm"))
+
+
+class UnsubscribeForm(PublicForm):
+    form_name = "unsubscribe"
+    thread = SubmitField(_l("Unsubscribe from this conversation"))
+    everything = SubmitField(_l("Unsubscribe from everything"))
+    resume = SubmitField(_l("Send me reply mails again"))

@@ -18,10 +18,17 @@ from ..paging import page_number
 from ..posts.links import post_url
 from ..posts.queries import neighbours, visible_post, visible_post_by_slug
 from ..ratelimit import accepted_post, rerender_on_breach
-from . import services
+from . import notifications, services
 from .author_mail import notify_post_author
 from .cookie import own_comment_ids, remember_comment
-from .forms import BulkModerationForm, CommentDeleteForm, CommentEditForm, CommentForm
+from .forms import (
+    BulkModerationForm,
+    CommentDeleteForm,
+    CommentEditForm,
+    CommentForm,
+    ConfirmRepliesForm,
+    UnsubscribeForm,
+)
 from .queries import (
     comment_url,
     comments_with_posts,
@@ -89,11 +96,17 @@ def create(slug: str):
         client_address=get_remote_address(),
         honeypot=form.honeypot_filled(),
     )
-    db.session.flush()  # the comment's id, for the author's mail
+    db.session.flush()  # the comment's id, for the mails
     author_mail = notify_post_author(comment, post)
+    confirmation = None
+    if form.notify.data and comment.status != Comment.SPAM:
+        confirmation = notifications.watch_replies(comment)
+    notifications.reply_published(comment)
     db.session.commit()
     if author_mail is not None:
         send_soon(author_mail)
+    if confirmation is not None:
+        send_soon(confirmation)  # never raises: the comment is stored whatever the mail server does
     return remember_comment(redirect(comment_url(comment, post)), comment.id)
 
 
@@ -139,7 +152,10 @@ def edit(comment_id: int):
                 form.body.errors.append(_("The same comment was just posted here."))
             else:
                 try:
+                    was_approved = comment.status == Comment.APPROVED
                     services.edit_comment(comment, form.body.data)
+                    if not was_approved:
+                        notifications.reply_published(comment)
                     db.session.commit()
                 except services.AlreadyDeleted:
                     db.session.rollback()
@@ -240,6 +256,8 @@ def moderate(comment_id: int, action: str):
         abort(403)
     try:
         VERBS[action](comment)
+        if action == "approve":
+            notifications.reply_published(comment)  # a held reply's wait starts at its approval
         db.session.commit()
     except GONE:
         return already_deleted(url_for("comments.queue"))
@@ -289,6 +307,8 @@ def bulk():
                 if db.session.get(Comment, comment.id) is None or comment.is_placeholder:
                     continue
                 VERBS[form.action.data](comment)
+                if form.action.data == "approve":
+                    notifications.reply_published(comment)
                 done += 1
             db.session.commit()
         except GONE:
@@ -305,3 +325,78 @@ def bulk():
     elif not ids:
         flash(_("Select at least one comment first."))
     return redirect(url_for("comments.queue", status=status))
+
+
+# --- reply mails: confirming and unsubscribing (comments/notifications.py) --------------------------------
+
+
+# These pages show one reader's address and its state: never kept by a cache.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@bp.route("/notifications/confirm/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the form's stateless token, as on the comment form: no session cookie for readers
+def confirm_replies(token: str):
+    """A GET only shows the "Confirm" button (mail scanners open links); the POST confirms."""
+    subscription = notifications.subscription_to_confirm(token)
+    if subscription is None:
+        return render_template("comments/notification_link_invalid.html"), 404, NO_STORE
+    form = ConfirmRepliesForm()
+    error, status = None, 200
+    if request.method == "POST":
+        problem = form.problem(subscription.id, min_seconds=0, max_hours=24)
+        if problem:
+            status, error = problem
+        else:
+            notifications.confirm(subscription)
+            db.session.commit()
+            return redirect(url_for("comments.confirm_replies", token=token))
+    form.issue_token(subscription.id)
+    page = render_template("comments/confirm_replies.html", subscription=subscription, form=form, error=error)
+    return page, status, NO_STORE
+
+
+@bp.route("/notifications/unsubscribe/<token>", methods=["GET", "POST"])
+# RFC 8058 one-click: a mail program POSTs `List-Unsubscribe=One-Click` to this URL with no cookie, session
+# or form token, so it can't carry our CSRF token. The URL's own signed token (it names the address and
+# only its mails hold it) is the protection; a GET still changes nothing.
+@csrf.exempt
+def unsubscribe(token: str):
+    found = notifications.read_unsubscribe_token(token)
+    if found is None:
+        return render_template("comments/notification_link_invalid.html"), 404, NO_STORE
+    subscription, thread_id = found
+    if request.method == "POST" and request.form.get("List-Unsubscribe") == "One-Click":
+        # The mail program's "Unsubscribe" button means "no more of this blog's mail".
+        notifications.unsubscribe_all(subscription)
+        db.session.commit()
+        return _("You are unsubscribed."), 200, {"Content-Type": "text/plain; charset=utf-8"}
+    form = UnsubscribeForm()
+    error, status = None, 200
+    if request.method == "POST":
+        problem = form.problem(subscription.id, min_seconds=0, max_hours=24)
+        if problem:
+            status, error = problem
+        else:
+            if form.everything.data:
+                notifications.unsubscribe_all(subscription)
+            elif form.thread.data and thread_id is not None:
+                notifications.mute_thread(subscription, thread_id)
+            elif form.resume.data:
+                notifications.confirm(subscription)
+            db.session.commit()
+            return redirect(url_for("comments.unsubscribe", token=token))
+    form.issue_token(subscription.id)
+    thread = db.session.get(Comment, thread_id) if thread_id is not None else None
+    return (
+        render_template(
+            "comments/unsubscribe.html",
+            subscription=subscription,
+            thread=thread,
+            thread_muted=thread is not None and notifications.is_muted(subscription.id, thread.id),
+            form=form,
+            error=error,
+        ),
+        status,
+        NO_STORE,
+    )
