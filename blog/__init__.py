@@ -67,10 +67,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .contact.views import bp as contact_bp
     from .feeds.views import bp as feeds_bp
     from .media.views import bp as media_bp
+    from .posts.links import PageSlugConverter
     from .posts.views import bp as posts_bp
     from .search.views import bp as search_bp
     from .twofactor.views import bp as twofactor_bp
 
+    app.url_map.converters["page_slug"] = PageSlugConverter
     app.register_blueprint(posts_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(comments_bp)

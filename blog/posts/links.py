@@ -1,8 +1,20 @@
 """Links to posts and pages: one place that knows a page lives at /<slug> and an article at /posts/<slug>."""
 
 from flask import url_for
+from werkzeug.routing import BaseConverter, ValidationError
 
 from ..models import PostKind
+from .services import is_reserved_slug
+
+
+class PageSlugConverter(BaseConverter):
+    """A page's slug in /<slug>: never one the site's routes use, so such a path falls through to its route
+    (GET /logout stays "405 Method Not Allowed" instead of becoming a missing page)."""
+
+    def to_python(self, value: str) -> str:
+        if is_reserved_slug(value):
+            raise ValidationError()
+        return value
 
 
 def post_endpoint(kind: str) -> str:

@@ -81,7 +81,7 @@ def month(year: int, month: int):
 
 # Matched after every fixed path (Werkzeug prefers static segments), and no post may take a slug a route
 # uses (posts/services.py RESERVED_SLUGS): a page never hides a route or is hidden by one.
-@bp.get("/<slug>")
+@bp.get("/<page_slug:slug>")
 def page(slug: str):
     post = db.first_or_404(visible_post_by_slug(slug))
     if not post.is_page:
