@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from .auth.services import create_author, email_taken
+from .content_version import bump
 from .extensions import db
 from .forms import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .mail import MailConfigError, deliver
@@ -139,6 +140,7 @@ def reindex_command() -> None:
     total = db.session.scalar(select(func.count(Post.id)))
     with click.progressbar(length=total or 0, label="Indexing posts") as bar:
         count = reindex_all(db.session.connection(), progress=lambda _post_id: bar.update(1))
+    bump(db.session.connection())  # search results may differ: cached result pages go
     db.session.commit()
     click.echo(f"Indexed {count} post(s).")
 

@@ -108,6 +108,14 @@ def load_config(instance_path: str) -> dict:
         "MEDIA_ROOT": env_str("MEDIA_ROOT", str(Path(instance_path) / "media")),
         "MEDIA_MAX_BYTES": env_int("MEDIA_MAX_BYTES", 10 * 1024 * 1024),
         "MEDIA_MAX_PIXELS": env_int("MEDIA_MAX_PIXELS", 40_000_000),
+        "PAGE_CACHE": env_bool("PAGE_CACHE", True),
+        "CACHE_URL": env_str("CACHE_URL", None),
+        "CACHE_KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "blog"),
+        "PAGE_CACHE_ENTRIES": env_int("PAGE_CACHE_ENTRIES", 500),
+        "PAGE_CACHE_SECONDS": env_int("PAGE_CACHE_SECONDS", 3600),
+        "PAGE_CACHE_FORM_SECONDS": env_int("PAGE_CACHE_FORM_SECONDS", 10),
+        "CACHE_MAX_AGE": env_int("CACHE_MAX_AGE", 60),
+        "CACHE_STALE_SECONDS": env_int("CACHE_STALE_SECONDS", 60),
     }
 
 
@@ -147,6 +155,11 @@ def derive_settings(config) -> None:
         raise ValueError("SESSION_IDLE_DAYS, SESSION_MAX_DAYS and EDITOR_STASH_HOURS must be at least 1")
     if config["REVISIONS_KEEP"] < 1 or config["AUTOSAVE_SECONDS"] < 1:
         raise ValueError("REVISIONS_KEEP and AUTOSAVE_SECONDS must be at least 1")
+    if (
+        min(config["PAGE_CACHE_ENTRIES"], config["PAGE_CACHE_SECONDS"]) < 1
+        or min(config["PAGE_CACHE_FORM_SECONDS"], config["CACHE_MAX_AGE"], config["CACHE_STALE_SECONDS"]) < 0
+    ):
+        raise ValueError("PAGE_CACHE_ENTRIES and PAGE_CACHE_SECONDS must be at least 1, other cache times 0 or more")
     if config["MEDIA_STORAGE"] not in ("filesystem", "database"):
         raise ValueError("MEDIA_STORAGE must be filesystem or database")
     site_url = (config.get("SITE_URL") or "").rstrip("/") or None

@@ -512,3 +512,18 @@ class Redirect(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     post: Mapped[Post] = relationship()
+
+
+class SiteState(Model):
+    """One row: the content version every cached page is checked against, and when it next changes by itself.
+
+    blog/content_version.py bumps `content_version` in the same transaction as any write a reader could
+    see; `next_publish_at` is the earliest scheduled post still to appear (None: none is scheduled).
+    """
+
+    __tablename__ = "site_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    content_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
