@@ -7,6 +7,7 @@ every session does the bump, so no view or service has to remember it:
   users only the columns in READER_VISIBLE_COLUMNS: a password or a login is no change to a page);
 - bulk `update()`/`delete()`/`insert()` statements run through the session on those tables (they bypass
   the flush);
+  the bump itself is the transaction's last write, just before COMMIT (`_before_commit`);
 - a scheduled post's time coming: `next_publish_at` holds the earliest one still to appear, and the
   first request after it bumps the version once (`current_state`).
 
@@ -109,7 +110,7 @@ def _before_flush(session: Session, flush_context, instances) -> None:
 
 def _after_flush(session: Session, flush_context) -> None:
     if session.info.pop("content_changed", False):
-        bump(session.connection())
+        session.info["bump_pending"] = True
 
 
 def _statement_table(state: ORMExecuteState) -> str | None:
@@ -117,19 +118,24 @@ def _statement_table(state: ORMExecuteState) -> str | None:
     return getattr(table, "name", None)
 
 
-def _do_orm_execute(state: ORMExecuteState):
-    """Bulk UPDATE, DELETE and INSERT statements through the session skip the flush: bump after them."""
-    if not (state.is_update or state.is_delete or state.is_insert):
-        return None
-    if _statement_table(state) not in READER_VISIBLE_TABLES:
-        return None
-    result = state.invoke_statement()
-    bump(state.session.connection())
-    return result
+def _do_orm_execute(state: ORMExecuteState) -> None:
+    """Bulk UPDATE, DELETE and INSERT statements through the session skip the flush: note them here."""
+    if (state.is_update or state.is_delete or state.is_insert) and _statement_table(state) in READER_VISIBLE_TABLES:
+        state.session.info["bump_pending"] = True
+
+
+def _before_commit(session: Session) -> None:
+    """The bump, once per transaction and as its last write: the site_state row is locked only for the
+    moment before COMMIT, and always last, so two writers never wait on each other in a cycle."""
+    session.flush()
+    if session.info.pop("bump_pending", False):
+        bump(session.connection())
 
 
 def _after_soft_rollback(session: Session, previous_transaction) -> None:
-    session.info.pop("content_changed", None)
+    if not session.in_transaction():  # the whole transaction is gone (a savepoint's rollback keeps the rest)
+        session.info.pop("content_changed", None)
+        session.info.pop("bump_pending", None)
 
 
 def install() -> None:
@@ -138,6 +144,7 @@ def install() -> None:
         ("before_flush", _before_flush),
         ("after_flush", _after_flush),
         ("do_orm_execute", _do_orm_execute),
+        ("before_commit", _before_commit),
         ("after_soft_rollback", _after_soft_rollback),
     ):
         if not event.contains(Session, name, listener):

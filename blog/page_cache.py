@@ -160,11 +160,10 @@ def unpack(raw: bytes) -> tuple[dict, bytes]:
 
 
 def form_token_delay() -> int:
-    """Seconds to date a public form's token ahead (0 unless this page may be cached); notes the form is there."""
-    if not g.get("page_cacheable"):
-        return 0
+    """Seconds copies of this page may be served after it was made (0 unless it may be cached); notes that
+    the page carries a public form, which no copy may outlive."""
     g.page_has_public_form = True
-    return current_app.config["PAGE_CACHE_FORM_SECONDS"]
+    return current_app.config["PAGE_CACHE_FORM_SECONDS"] if g.get("page_cacheable") else 0
 
 
 def serve_from_cache():
@@ -201,6 +200,8 @@ def store_page(response: Response, state: content_version.ContentState) -> dict 
     config = current_app.config
     body = response.get_data()
     lifetime = config["PAGE_CACHE_FORM_SECONDS"] if g.get("page_has_public_form") else config["PAGE_CACHE_SECONDS"]
+    if lifetime <= 0:
+        return None  # PAGE_CACHE_FORM_SECONDS=0: pages with a form are made for each reader
     meta = {
         "headers": [(k, v) for k, v in response.headers.items() if k.lower() not in _NOT_STORED],
         "etag": hashlib.sha256(body).hexdigest()[:32],
@@ -264,9 +265,13 @@ def finish_response(response: Response) -> Response:
         response.headers["Cache-Control"] = "private, no-store"
         response.vary.add("Cookie")
     elif is_reader_page_request() and response.status_code == 200:
-        # A reader page the cache is off for (PAGE_CACHE=false): the same headers, its own ETag.
+        # A reader page the cache is off for (PAGE_CACHE=false): the same headers, its own ETag; a page with
+        # a form is made for each reader, so no shared copy may hand its token to another.
         response.vary.update(("Accept-Encoding", "Cookie"))
-        public_cache_control(response, time.time() + current_app.config["CACHE_MAX_AGE"])
+        if g.get("page_has_public_form"):
+            response.headers["Cache-Control"] = "no-cache"
+        else:
+            public_cache_control(response, time.time() + current_app.config["CACHE_MAX_AGE"])
         if not response.is_streamed and not response.direct_passthrough:
             response.add_etag(weak=True)
             response.make_conditional(request)

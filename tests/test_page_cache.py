@@ -345,6 +345,9 @@ def test_with_the_cache_off_pages_still_carry_etags_and_answer_304(make_app):
     first = anonymous(app)
     assert "X-Page-Cache" not in first.headers and first.headers["ETag"]
     assert anonymous(app, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert first.headers["Cache-Control"].startswith("public, max-age=60")
+    article = anonymous(app, "/posts/harbour-lights")  # its comment form's token is this reader's own
+    assert article.headers["Cache-Control"] == "no-cache" and "X-Page-Cache" not in article.headers
 
 
 def test_the_migration_fills_the_state_from_a_blog_with_rows(empty_database):
