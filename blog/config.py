@@ -111,7 +111,7 @@ def load_config(instance_path: str) -> dict:
         "PAGE_CACHE": env_bool("PAGE_CACHE", True),
         "CACHE_URL": env_str("CACHE_URL", None),
         "CACHE_KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "blog"),
-        "PAGE_CACHE_ENTRIES": env_int("PAGE_CACHE_ENTRIES", 500),
+        "PAGE_CACHE_ENTRIES": env_int("PAGE_CACHE_ENTRIES", 200),
         "PAGE_CACHE_SECONDS": env_int("PAGE_CACHE_SECONDS", 3600),
         "PAGE_CACHE_FORM_SECONDS": env_int("PAGE_CACHE_FORM_SECONDS", 10),
         "CACHE_MAX_AGE": env_int("CACHE_MAX_AGE", 60),

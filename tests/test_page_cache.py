@@ -410,3 +410,13 @@ def test_the_query_count_of_a_cached_page_is_one(cached_app):
     with count_queries(cached_app) as statements:
         assert client.get("/posts/harbour-lights").headers["X-Page-Cache"] == "hit"
     assert len(statements) == 1 and "site_state" in statements[0]
+
+
+def test_the_per_process_store_forgets_the_least_recently_used_page_first():
+    from blog.page_cache import MemoryStore
+
+    store = MemoryStore(2)
+    store.set_many({"a": b"1", "b": b"2"}, 60)
+    assert store.get("a") == b"1"  # "b" is now the least recently used
+    store.set_many({"c": b"3"}, 60)
+    assert (store.get("a"), store.get("b"), store.get("c")) == (b"1", None, b"3")
