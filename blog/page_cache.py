@@ -211,18 +211,16 @@ def store_page(response: Response, state: content_version.ContentState) -> dict 
         "encoding": None,
         "form": bool(g.get("page_has_public_form")),
     }
-    variants: dict[str | None, bytes] = {None: body}
-    if worth_compressing(response) and len(body) >= MIN_BYTES:
-        for encoding in ("gzip", "br"):
-            variants[encoding] = compress(body, encoding, for_keeps=True)
-    store().set_many(
-        {entry_key(state, encoding): pack({**meta, "encoding": encoding}, data) for encoding, data in variants.items()},
-        lifetime,
-    )
-    wanted = chosen_encoding(request)
-    if wanted in variants:
-        response.set_data(variants[wanted])
-        response.headers["Content-Encoding"] = wanted
+    compressible = worth_compressing(response) and len(body) >= MIN_BYTES
+    entries = {entry_key(state, None): pack(meta, body)}
+    for encoding in ("gzip", "br"):
+        # A body too small to compress is kept as it is under the encoding's key too, so it is found.
+        data = compress(body, encoding, for_keeps=True) if compressible else body
+        entries[entry_key(state, encoding)] = pack({**meta, "encoding": encoding if compressible else None}, data)
+        if compressible and encoding == chosen_encoding(request):
+            response.set_data(data)
+            response.headers["Content-Encoding"] = encoding
+    store().set_many(entries, lifetime)
     response.headers["X-Page-Cache"] = "miss"
     return meta
 

@@ -277,6 +277,10 @@ def test_gzip_and_brotli_bodies_decode_to_the_same_page(cached_app):
         assert br.headers["Content-Encoding"] == "br" and brotli.decompress(br.data) == plain
     refused = anonymous(cached_app, "/posts/harbour-lights", headers={"Accept-Encoding": "br;q=0, gzip;q=0"})
     assert "Content-Encoding" not in refused.headers and refused.data == plain
+    for _ in range(2):  # too small to compress: the same bytes, found in the cache whatever the encoding
+        robots = anonymous(cached_app, "/robots.txt", headers={"Accept-Encoding": "br"})
+        assert "Content-Encoding" not in robots.headers and b"Sitemap:" in robots.data
+    assert robots.headers["X-Page-Cache"] == "hit"
     css = anonymous(cached_app, "/static/css/site.css", headers={"Accept-Encoding": "br"})
     assert brotli.decompress(css.data) == (ROOT / "blog" / "static" / "css" / "site.css").read_bytes()
     assert "Accept-Encoding" in css.headers["Vary"]
