@@ -95,6 +95,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.before_request(refuse_oversized_bodies)
     app.before_request(refuse_nul_characters)
     app.after_request(set_security_headers)
+    from . import page_cache
+
+    # Last: its before_request runs after every check above, its after_request before set_security_headers.
+    page_cache.init_app(app)
     return app
 
 

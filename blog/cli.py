@@ -16,6 +16,7 @@ from werkzeug.datastructures import FileStorage
 
 from .auth.services import create_author, email_taken
 from .comments.notifications import queue_due_digests
+from .content_version import bump
 from .extensions import db
 from .forms import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .mail import MailConfigError, deliver
@@ -212,6 +213,7 @@ def reindex_command() -> None:
     total = db.session.scalar(select(func.count(Post.id)))
     with click.progressbar(length=total or 0, label="Indexing posts") as bar:
         count = reindex_all(db.session.connection(), progress=lambda _post_id: bar.update(1))
+    bump(db.session.connection())  # search results may differ: cached result pages go
     db.session.commit()
     click.echo(f"Indexed {count} post(s).")
 

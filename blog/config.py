@@ -118,6 +118,14 @@ def load_config(instance_path: str) -> dict:
         "NOTIFY_DIGEST_MINUTES": env_int("NOTIFY_DIGEST_MINUTES", 10),
         # An unconfirmed address gets the confirmation mail again at most this often.
         "NOTIFY_CONFIRM_RESEND_MINUTES": env_int("NOTIFY_CONFIRM_RESEND_MINUTES", 60),
+        "PAGE_CACHE": env_bool("PAGE_CACHE", True),
+        "CACHE_URL": env_str("CACHE_URL", None),
+        "CACHE_KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "blog"),
+        "PAGE_CACHE_ENTRIES": env_int("PAGE_CACHE_ENTRIES", 200),
+        "PAGE_CACHE_SECONDS": env_int("PAGE_CACHE_SECONDS", 3600),
+        "PAGE_CACHE_FORM_SECONDS": env_int("PAGE_CACHE_FORM_SECONDS", 10),
+        "CACHE_MAX_AGE": env_int("CACHE_MAX_AGE", 60),
+        "CACHE_STALE_SECONDS": env_int("CACHE_STALE_SECONDS", 60),
     }
 
 
@@ -159,6 +167,11 @@ def derive_settings(config) -> None:
         raise ValueError("REVISIONS_KEEP and AUTOSAVE_SECONDS must be at least 1")
     if config["NOTIFY_DIGEST_MINUTES"] < 0 or config["NOTIFY_CONFIRM_RESEND_MINUTES"] < 1:
         raise ValueError("NOTIFY_DIGEST_MINUTES must be 0 or more and NOTIFY_CONFIRM_RESEND_MINUTES at least 1")
+    if (
+        min(config["PAGE_CACHE_ENTRIES"], config["PAGE_CACHE_SECONDS"]) < 1
+        or min(config["PAGE_CACHE_FORM_SECONDS"], config["CACHE_MAX_AGE"], config["CACHE_STALE_SECONDS"]) < 0
+    ):
+        raise ValueError("PAGE_CACHE_ENTRIES and PAGE_CACHE_SECONDS must be at least 1, other cache times 0 or more")
     if config["MEDIA_STORAGE"] not in ("filesystem", "database"):
         raise ValueError("MEDIA_STORAGE must be filesystem or database")
     site_url = (config.get("SITE_URL") or "").rstrip("/") or None

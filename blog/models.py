@@ -682,3 +682,18 @@ class PendingReplyMail(Model):
     thread_id: Mapped[int] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"), index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SiteState(Model):
+    """One row: the content version every cached page is checked against, and when it next changes by itself.
+
+    blog/content_version.py bumps `content_version` in the same transaction as any write a reader could
+    see; `next_publish_at` is the earliest scheduled post still to appear (None: none is scheduled).
+    """
+
+    __tablename__ = "site_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    content_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -17,6 +17,7 @@ from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import HiddenField, StringField
 
+from .page_cache import form_token_delay
 from .security import security_event
 
 TOKEN_SALT = "public-form-token"
@@ -57,8 +58,10 @@ class PublicForm(FlaskForm):
     token = HiddenField()
     website = StringField(_l("Leave this field empty"))  # the honeypot
 
-    # When the form was first shown, from the posted token once check_token has trusted it.
+    # When the form was first shown, from the posted token once check_token has trusted it, and for how
+    # many seconds after that copies of its page may have been served from the page cache.
     first_shown: int | None = None
+    first_cached_for: int = 0
 
     def issue_token(self, key: str | int) -> None:
         """A token for the page being made; a form sent back with errors keeps its first time.
@@ -66,8 +69,16 @@ class PublicForm(FlaskForm):
         So the minimum time counts from when the visitor first saw the form: fixing a typo and sending
         again at once is not "too fast".
         """
-        issued = self.first_shown if self.first_shown is not None else now()
-        self.token.data = _serializer().dumps({"f": self.form_name, "k": str(key), "t": issued})
+        data: dict = {"f": self.form_name, "k": str(key)}
+        if self.first_shown is not None:
+            data["t"], cached_for = self.first_shown, self.first_cached_for
+        else:
+            data["t"], cached_for = now(), form_token_delay()
+        if cached_for:
+            # A page that may be cached (page_cache.py): its copies are served for up to this many seconds
+            # after it was made, so the minimum time counts from the last of them.
+            data["c"] = cached_for
+        self.token.data = _serializer().dumps(data)
 
     def check_token(self, key: str | int, *, min_seconds: int, max_hours: float) -> None:
         """Raise TokenError or TooFast; return quietly for a good token."""
@@ -84,7 +95,8 @@ class PublicForm(FlaskForm):
         if age > max_hours * 3600 or age < -60:
             raise TokenError("expired")
         self.first_shown = int(data["t"])
-        if age < min_seconds:
+        self.first_cached_for = max(0, int(data.get("c", 0)))
+        if min_seconds > 0 and age - self.first_cached_for < min_seconds:
             raise TooFast()
 
     def problem(self, key: str | int, *, min_seconds: int, max_hours: float) -> tuple[int, str] | None:

@@ -3,6 +3,7 @@
 Options given on the command line (`--bind`, `--workers`) override these.
 """
 
+import faulthandler
 import multiprocessing
 
 bind = "127.0.0.1:8000"  # nginx proxies to it; never exposed directly
@@ -19,3 +20,9 @@ forwarded_allow_ips = "127.0.0.1,::1"  # only nginx on this host may say the req
 control_socket_disable = True  # gunicorn 27's control socket under ~/.gunicorn is not needed
 accesslog = "-"
 errorlog = "-"
+
+
+def post_worker_init(worker):
+    """A crash inside the interpreter (a segfault in a C extension) leaves each thread's Python traceback in
+    the log (stderr, which errorlog "-" writes to), not just "worker exited on signal 11"."""
+    faulthandler.enable(all_threads=True)

@@ -30,6 +30,9 @@ BASE_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "SITE_NAME": "Test Blog",
     "SITE_TAGLINE": "Notes from the test suite",
+    # The page cache stays on, so every test's anonymous pages also check its invalidation; a form's token
+    # is dated ahead only in tests/test_page_cache.py, which sets this itself.
+    "PAGE_CACHE_FORM_SECONDS": 0,
 }
 
 

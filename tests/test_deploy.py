@@ -130,6 +130,7 @@ http {{
     include /etc/nginx/mime.types;
     access_log off;
 {temp_paths}
+    proxy_cache_path {prefix}/cache levels=1:2 keys_zone=blog_pages:1m use_temp_path=off;
     upstream blog_app {{ server 127.0.0.1:{gunicorn}; }}
     server {{
         listen 127.0.0.1:{port};
@@ -280,6 +281,7 @@ def test_the_shipped_nginx_conf_is_valid(tmp_path):
         shipped.replace("/srv/blog/deploy/nginx-blog-proxy.conf", str(shipped_proxy_conf(tmp_path)))
         .replace("/etc/letsencrypt/live/blog.example.com/fullchain.pem", str(cert))
         .replace("/etc/letsencrypt/live/blog.example.com/privkey.pem", str(key))
+        .replace("/var/cache/nginx/blog", str(tmp_path / "cache"))
     )
     main = tmp_path / "main.conf"
     main.write_text(
@@ -289,3 +291,85 @@ def test_the_shipped_nginx_conf_is_valid(tmp_path):
     result = subprocess.run([NGINX, "-t", "-p", str(tmp_path), "-c", str(main)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "Strict-Transport-Security" in shipped and "gzip on;" in (DEPLOY / "nginx-blog-proxy.conf").read_text()
+
+
+def get(port: int, path: str = "/", headers: dict | None = None) -> tuple[int, dict, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+def test_nginx_keeps_anonymous_pages_and_passes_sessions_and_commenters_by(nginx):
+    """The proxy cache: a HIT for the second anonymous reader, a BYPASS for a session or commenter cookie."""
+    status, headers, first = get(nginx)
+    assert status == 200 and headers["x-cache-status"] == "MISS"
+    assert headers["cache-control"].startswith("public, max-age=")
+    status, headers, again = get(nginx)
+    assert status == 200 and headers["x-cache-status"] == "HIT" and again == first
+    for cookie in ("session=someones", "remember_token=x", "commenter=y"):
+        status, headers, body = get(nginx, headers={"Cookie": cookie})
+        assert status == 200 and headers["x-cache-status"] == "BYPASS", cookie
+        assert headers["cache-control"] == "private, no-store" and HOME_PAGE_TEXT in body.decode()
+    status, headers, zipped = get(nginx, headers={"Accept-Encoding": "gzip"})
+    assert headers["content-encoding"] == "gzip" and gzip.decompress(zipped) == first
+    assert get(nginx, headers={"Accept-Encoding": "gzip"})[1]["x-cache-status"] == "HIT"
+    # What nginx never keeps: the login page (it sets a cookie) stays a MISS.
+    assert get(nginx, "/login")[1]["x-cache-status"] == "MISS"
+    assert get(nginx, "/login")[1]["x-cache-status"] == "MISS"
+
+
+CRASHING_APP = """
+import ctypes
+
+
+def crash_here():
+    ctypes.string_at(0)  # reads address 0: a segfault, as a broken C extension would cause
+
+
+def app(environ, start_response):
+    crash_here()
+"""
+
+
+def test_a_worker_that_crashes_leaves_a_python_traceback_in_the_log(tmp_path):
+    """deploy/gunicorn.conf.py turns faulthandler on in every worker."""
+    (tmp_path / "crashing_app.py").write_text(CRASHING_APP)
+    port = free_port()
+    log_path = tmp_path / "gunicorn.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                str(DEPLOY / "gunicorn.conf.py"),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--chdir",
+                str(tmp_path),
+                "crashing_app:app",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "HOME": str(tmp_path)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_until_listening(port, process, "gunicorn")
+            with pytest.raises((http.client.HTTPException, OSError)):
+                get(port)
+            deadline = time.monotonic() + 10
+            while "crash_here" not in log_path.read_text() and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            stop(process)
+    output = log_path.read_text()
+    assert "Fatal Python error: Segmentation fault" in output
+    assert 'crashing_app.py", line 6 in crash_here' in output
