@@ -110,6 +110,8 @@ def load_config(instance_path: str) -> dict:
         "MEDIA_ROOT": env_str("MEDIA_ROOT", str(Path(instance_path) / "media")),
         "MEDIA_MAX_BYTES": env_int("MEDIA_MAX_BYTES", 10 * 1024 * 1024),
         "MEDIA_MAX_PIXELS": env_int("MEDIA_MAX_PIXELS", 40_000_000),
+        "SITEMAP_URLS_PER_FILE": env_int("SITEMAP_URLS_PER_FILE", 50_000),
+        "SEARCH_RANK_LIMIT": env_int("SEARCH_RANK_LIMIT", 500),
     }
 
 

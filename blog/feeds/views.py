@@ -1,6 +1,6 @@
 """Feeds and the sitemap: XML rendered from autoescaped templates, one query per list."""
 
-from flask import Blueprint, current_app, make_response, render_template
+from flask import Blueprint, abort, current_app, make_response, render_template
 
 from ..comments.queries import feed_comments
 from ..extensions import db
@@ -11,6 +11,7 @@ from . import queries
 bp = Blueprint("feeds", __name__)
 
 ATOM = "application/atom+xml; charset=utf-8"
+XML = "application/xml; charset=utf-8"
 
 
 def xml_response(template: str, mimetype: str, **context):
@@ -36,19 +37,31 @@ def comments_atom(slug: str):
 
 @bp.get("/sitemap.xml")
 def sitemap():
-    posts = db.session.execute(queries.sitemap_posts()).all()
-    tags = db.session.scalars(queries.sitemap_tags()).all()
-    per_page = current_app.config["POSTS_PER_PAGE"]
-    archive_pages = max(1, -(-len(posts) // per_page))
-    return xml_response(
-        "feeds/sitemap.xml",
-        "application/xml; charset=utf-8",
-        posts=posts,
-        tags=tags,
-        archive_pages=archive_pages,
-        months=archive_months(),
-        newest=posts[0].updated_at if posts else None,
-    )
+    """A sitemap index: /sitemap-1.xml for the site's pages, then one file per SITEMAP_URLS_PER_FILE post ids."""
+    per_file = current_app.config["SITEMAP_URLS_PER_FILE"]
+    highest = db.session.scalar(queries.highest_post_id()) or 0
+    return xml_response("feeds/sitemap_index.xml", XML, files=range(1, 2 + -(-highest // per_file)))
+
+
+@bp.get("/sitemap-<int:number>.xml")
+def sitemap_file(number: int):
+    per_file = current_app.config["SITEMAP_URLS_PER_FILE"]
+    if number == 1:
+        per_page = current_app.config["POSTS_PER_PAGE"]
+        listed = db.session.scalar(queries.listed_count()) or 0
+        archive_pages = min(max(1, -(-listed // per_page)), per_file // 2)
+        months = archive_months()[: per_file // 4]
+        tags = db.session.scalars(queries.sitemap_tags(max(0, per_file - 1 - archive_pages - len(months)))).all()
+        newest = db.session.scalar(queries.newest_listed())
+        return xml_response(
+            "feeds/sitemap.xml", XML, posts=[], tags=tags, archive_pages=archive_pages, months=months, newest=newest
+        )
+    highest = db.session.scalar(queries.highest_post_id()) or 0
+    first_id = (number - 2) * per_file + 1
+    if number < 1 or first_id > max(highest, 1):
+        abort(404)
+    posts = db.session.execute(queries.sitemap_posts(first_id, first_id + per_file - 1)).all()
+    return xml_response("feeds/sitemap.xml", XML, posts=posts, tags=[], archive_pages=0, months=[], newest=None)
 
 
 @bp.get("/robots.txt")

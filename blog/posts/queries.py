@@ -4,11 +4,11 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
-from sqlalchemy import Select, literal, select, tuple_
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, func, literal, select, tuple_
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from ..extensions import db
-from ..models import Media, Post, Redirect, Tag, UTCDateTime
+from ..models import Media, Post, Redirect, Tag, UTCDateTime, post_tags
 
 
 def site_zone() -> ZoneInfo:
@@ -38,7 +38,14 @@ def published_posts(with_tags: bool = False) -> Select:
 
 
 def recent_posts(limit: int = 5) -> Select:
-    return select(Post).where(Post.is_listed()).order_by(Post.published_at.desc(), Post.id.desc()).limit(limit)
+    """The sidebar's links: only the columns it shows, never the bodies."""
+    return (
+        select(Post)
+        .where(Post.is_listed())
+        .options(load_only(Post.slug, Post.title, Post.excerpt))
+        .order_by(Post.published_at.desc(), Post.id.desc())
+        .limit(limit)
+    )
 
 
 def tag_by_slug(slug: str) -> Select:
@@ -54,7 +61,8 @@ def visible_post(post_id: int) -> Select:
 
 
 def posts_tagged(tag: Tag) -> Select:
-    return published_posts().where(Post.tags.any(Tag.id == tag.id))
+    """A tag's posts read through the join table's (tag_id, post_id) index, not a scan of every post."""
+    return published_posts().where(Post.id.in_(select(post_tags.c.post_id).where(post_tags.c.tag_id == tag.id)))
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
@@ -73,26 +81,31 @@ def posts_in_month(year: int, month: int) -> Select:
 def archive_months() -> list[tuple[date, int]]:
     """(first day of the month, count) for every month with visible posts, newest first.
 
-    Grouped in Python so months follow the site's time zone on every database; one
-    narrow query over a single indexed column.
+    One aggregate over the month each post was published in, in the site's time zone: a key kept on the
+    post row on write (Post.published_month) and read from an index, never every date.
     """
-    zone = site_zone()
-    counts: dict[tuple[int, int], int] = {}
-    for published_at in db.session.scalars(select(Post.published_at).where(Post.is_listed())):
-        assert published_at is not None  # a visible post has been published
-        local = published_at.astimezone(zone)
-        counts[(local.year, local.month)] = counts.get((local.year, local.month), 0) + 1
-    return [(date(y, m, 1), n) for (y, m), n in sorted(counts.items(), reverse=True)]
+    rows = db.session.execute(
+        select(Post.published_month, func.count())
+        .where(Post.is_listed(), Post.published_month.is_not(None))
+        .group_by(Post.published_month)
+        .order_by(Post.published_month.desc())
+    )
+    return [(date(key // 100, key % 100, 1), count) for key, count in rows if key is not None]
 
 
 def neighbours(post: Post) -> tuple[Post | None, Post | None]:
     """The articles published just before and just after this one (ties broken by id)."""
     key, here = tuple_(Post.published_at, Post.id), tuple_(literal(post.published_at, UTCDateTime), post.id)
+    link = load_only(Post.slug, Post.title, Post.published_at)  # a link shows only these, never the body
     older = db.session.scalars(
-        select(Post).where(Post.is_listed(), key < here).order_by(Post.published_at.desc(), Post.id.desc()).limit(1)
+        select(Post)
+        .where(Post.is_listed(), key < here)
+        .options(link)
+        .order_by(Post.published_at.desc(), Post.id.desc())
+        .limit(1)
     ).first()
     newer = db.session.scalars(
-        select(Post).where(Post.is_listed(), key > here).order_by(Post.published_at, Post.id).limit(1)
+        select(Post).where(Post.is_listed(), key > here).options(link).order_by(Post.published_at, Post.id).limit(1)
     ).first()
     return older, newer
 
