@@ -393,6 +393,8 @@ class Comment(Model):
     __tablename__ = "comments"
     __table_args__ = (
         Index("ix_comments_post_id_status_created_at", "post_id", "status", "created_at"),
+        # A post's top-level comments in page order (else SQLite reads every top-level comment of the blog).
+        Index("ix_comments_post_id_parent_id_created_at_id", "post_id", "parent_id", "created_at", "id"),
         {"sqlite_autoincrement": True},
     )
 

@@ -4,11 +4,11 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
-from sqlalchemy import Select, func, literal, select, tuple_
+from sqlalchemy import Integer, Select, case, cast, exists, func, literal, select, tuple_, union_all
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from ..extensions import db
-from ..models import Media, Post, Redirect, Tag, UTCDateTime, post_tags
+from ..models import Media, Post, PostKind, Redirect, Tag, UTCDateTime, post_tags, utcnow
 
 
 def site_zone() -> ZoneInfo:
@@ -61,8 +61,20 @@ def visible_post(post_id: int) -> Select:
 
 
 def posts_tagged(tag: Tag) -> Select:
-    """A tag's posts read through the join table's (tag_id, post_id) index, not a scan of every post."""
-    return published_posts().where(Post.id.in_(select(post_tags.c.post_id).where(post_tags.c.tag_id == tag.id)))
+    """A tag's posts, newest first: the listing index gives the order and the join table's key says which
+    are tagged, so a page reads only the posts up to it, never every post of the tag (nor every post)."""
+    tagged = exists().where(post_tags.c.post_id == Post.id, post_tags.c.tag_id == tag.id)
+    return published_posts().where(tagged)
+
+
+def tagged_count(tag: Tag) -> Select:
+    """How many listed posts carry the tag, counted from the join table's (tag_id, post_id) index."""
+    return (
+        select(func.count())
+        .select_from(post_tags)
+        .join(Post, Post.id == post_tags.c.post_id)
+        .where(post_tags.c.tag_id == tag.id, Post.is_listed())
+    )
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
@@ -82,32 +94,74 @@ def archive_months() -> list[tuple[date, int]]:
     """(first day of the month, count) for every month with visible posts, newest first.
 
     One aggregate over the month each post was published in, in the site's time zone: a key kept on the
-    post row on write (Post.published_month) and read from an index, never every date.
+    post row on write (Post.published_month), read from the index that holds it with published_at. The
+    "published by now" part of Post.is_listed() is counted inside the sum so that this index alone answers.
     """
+    now = utcnow()
+    published = func.sum(case((Post.published_at <= now, 1), else_=0))
     rows = db.session.execute(
-        select(Post.published_month, func.count())
-        .where(Post.is_listed(), Post.published_month.is_not(None))
+        select(Post.published_month, cast(published, Integer))
+        .where(Post.kind == PostKind.POST, Post.is_draft.is_(False), Post.published_month.is_not(None))
         .group_by(Post.published_month)
+        .having(published > 0)
         .order_by(Post.published_month.desc())
     )
     return [(date(key // 100, key % 100, 1), count) for key, count in rows if key is not None]
 
 
 def neighbours(post: Post) -> tuple[Post | None, Post | None]:
-    """The articles published just before and just after this one (ties broken by id)."""
+    """The articles published just before and just after this one (ties broken by id), in one query."""
     key, here = tuple_(Post.published_at, Post.id), tuple_(literal(post.published_at, UTCDateTime), post.id)
-    link = load_only(Post.slug, Post.title, Post.published_at)  # a link shows only these, never the body
-    older = db.session.scalars(
-        select(Post)
-        .where(Post.is_listed(), key < here)
-        .options(link)
-        .order_by(Post.published_at.desc(), Post.id.desc())
-        .limit(1)
-    ).first()
-    newer = db.session.scalars(
-        select(Post).where(Post.is_listed(), key > here).options(link).order_by(Post.published_at, Post.id).limit(1)
-    ).first()
-    return older, newer
+    older = select(Post.id).where(Post.is_listed(), key < here).order_by(Post.published_at.desc(), Post.id.desc())
+    newer = select(Post.id).where(Post.is_listed(), key > here).order_by(Post.published_at, Post.id)
+    either = union_all(older.limit(1).subquery().select(), newer.limit(1).subquery().select())
+    found = db.session.scalars(
+        # A link shows only these, never the body.
+        select(Post).where(Post.id.in_(either)).options(load_only(Post.slug, Post.title, Post.published_at))
+    ).all()
+    assert post.published_at is not None  # a listed post has been published
+    mine = (post.published_at, post.id)
+    before = [p for p in found if (p.published_at, p.id) < mine]
+    after = [p for p in found if (p.published_at, p.id) > mine]
+    return (before[0] if before else None), (after[0] if after else None)
+
+
+def cast_rows(rows) -> list[tuple[Post, int]]:
+    return list(rows)
+
+
+RECENT_LINKS = 5  # "Recent Posts" on every page
+
+
+def article_links(post: Post) -> tuple[Post | None, Post | None, list[Post]]:
+    """The article page's links in one query: its older and newer neighbours and the recent posts.
+
+    Each list is the one neighbours() and recent_posts() give, read with only the columns a link shows.
+    """
+    key, here = tuple_(Post.published_at, Post.id), tuple_(literal(post.published_at, UTCDateTime), post.id)
+    newest_first = (Post.published_at.desc(), Post.id.desc())
+    arms = [
+        select(Post.id, literal(1).label("which")).where(Post.is_listed(), key < here).order_by(*newest_first),
+        select(Post.id, literal(2).label("which"))
+        .where(Post.is_listed(), key > here)
+        .order_by(Post.published_at, Post.id),
+        select(Post.id, literal(3).label("which")).where(Post.is_listed()).order_by(*newest_first),
+    ]
+    links = union_all(
+        *(arm.limit(n).subquery().select() for arm, n in zip(arms, (1, 1, RECENT_LINKS), strict=True))
+    ).subquery("links")
+    rows = db.session.execute(
+        select(Post, links.c.which)
+        .join(links, links.c.id == Post.id)
+        .options(load_only(Post.slug, Post.title, Post.excerpt, Post.published_at))
+    ).all()
+    found: dict[int, list[Post]] = {1: [], 2: [], 3: []}
+    for linked, which in cast_rows(rows):
+        found[which].append(linked)
+    recent = sorted(found[3], key=lambda p: (p.published_at, p.id), reverse=True)
+    older = found[1][0] if found[1] else None
+    newer = found[2][0] if found[2] else None
+    return older, newer, recent
 
 
 def redirect_for_path(path: str) -> str | None:

@@ -1,4 +1,5 @@
-"""Comment counts and local months kept on posts; indexes that cover listings, their counts and tag pages.
+"""Comment counts and local months kept on posts; indexes that cover listings, their counts, tag pages and
+a post's top-level comments.
 
 `posts.comment_count` (what readers see: approved comments of shown threads) and `posts.published_month`
 (year * 100 + month of published_at in SITE_TIMEZONE, read from the environment as the app does) are filled
@@ -40,6 +41,12 @@ def upgrade():
         unique=False,
     )
     op.create_index('ix_post_tags_tag_id_post_id', 'post_tags', ['tag_id', 'post_id'], unique=False)
+    op.create_index(
+        'ix_comments_post_id_parent_id_created_at_id',
+        'comments',
+        ['post_id', 'parent_id', 'created_at', 'id'],
+        unique=False,
+    )
 
     connection = op.get_bind()
     # Approved comments whose thread's top-level comment is approved or a placeholder (Comment.seen_by_readers).
@@ -76,6 +83,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_comments_post_id_parent_id_created_at_id', table_name='comments')
     op.drop_index('ix_post_tags_tag_id_post_id', table_name='post_tags')
     op.drop_index('ix_posts_kind_is_draft_published_month', table_name='posts')
     op.drop_index('ix_posts_kind_is_draft_published_at_id', table_name='posts')
