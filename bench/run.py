@@ -79,9 +79,8 @@ class Server:
 
 
 def wrk(url: str, seconds: int) -> dict:
-    out = subprocess.run(
-        ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", url], capture_output=True, text=True, check=True
-    ).stdout
+    command = ["wrk", "-t2", "-c32", f"-d{seconds}s", "--timeout", "30s", "--latency", url]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
     def latency(label: str) -> float:
         match = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
@@ -92,11 +91,13 @@ def wrk(url: str, seconds: int) -> dict:
 
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return {
         "rps": float(rps.group(1)) if rps else 0.0,
         "p50": latency("50%"),
         "p99": latency("99%"),
-        "errors": int(errors.group(1)) if errors else 0,
+        "errors": (int(errors.group(1)) if errors else 0)
+        + (sum(int(n) for n in socket_errors.groups()) if socket_errors else 0),
     }
 
 
@@ -184,7 +185,7 @@ def load_table(targets: dict[str, data.Target], seconds: int, rounds: int, cache
         print(
             f"{label:28} {rps:8.0f} {rps / floor_rps:8.2f} {statistics.mean(r['p50'] for r in runs):8.1f} "
             f"{statistics.mean(r['p99'] for r in runs):8.1f} {sizes[label]:8d} {queries:>8}"
-            + (f"  ({errors} non-2xx)" if errors else "")
+            + (f"  ({errors} errors or timeouts)" if errors else "")
         )
 
 
