@@ -4,11 +4,12 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Literal, cast
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import DateTimePattern, get_date_format, get_time_format, parse_pattern
 from flask import Flask, current_app, g, request, url_for
-from flask_babel import format_datetime, get_locale, get_timezone, to_user_timezone
+from flask_babel import format_datetime, to_user_timezone
 from flask_babel import lazy_gettext as _l
 
 from .extensions import db
@@ -40,17 +41,23 @@ def _date_pattern(kind: str, fmt: str, locale_name: str) -> tuple[Locale, DateTi
     return locale, parse_pattern(fmt)
 
 
-def _formatter(kind: str):
-    """Flask-Babel's format_date/format_time with the pattern and locale looked up once: the same text."""
+def _formatter(kind: str, app: Flask):
+    """Flask-Babel's format_date/format_time with the pattern, locale and zone looked up once: the same text.
+
+    The site has one language and one zone (no per-request selector), read from the app's settings."""
 
     def format_value(value, fmt: str = "long" if kind == "date" else "short") -> str:
-        locale, pattern = _date_pattern(kind, fmt, str(get_locale()))
+        locale, pattern = _date_pattern(kind, fmt, app.config["BABEL_DEFAULT_LOCALE"])
         if isinstance(value, datetime):
-            local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(get_timezone())
+            local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(_zone(app))
             value = local.date() if kind == "date" else local
         return pattern.apply(value, locale)
 
     return format_value
+
+
+def _zone(app: Flask) -> ZoneInfo:
+    return ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])  # ZoneInfo keeps one instance per name
 
 
 def recent_posts(limit: int = 5):
@@ -113,10 +120,12 @@ def share_image(post):
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        date=_formatter("date"),
+        date=_formatter("date", app),
         datetime=lambda value, fmt="medium": format_datetime(value, fmt),
-        time=_formatter("time"),
-        isodatetime=iso_datetime,
+        time=_formatter("time", app),
+        isodatetime=lambda value: (
+            (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(_zone(app)).isoformat(timespec="minutes")
+        ),
         shorten=shorten,
         rfc3339=rfc3339,
     )
