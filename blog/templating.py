@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import DateTimePattern, get_date_format, get_time_format, parse_pattern
 from flask import Flask, current_app, g, request, url_for
-from flask_babel import format_datetime, to_user_timezone
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from .extensions import db
@@ -22,9 +22,14 @@ POST_STATUS_LABELS = {
 }
 
 
-def iso_datetime(value) -> str:
-    """Machine-readable time for <time datetime>, in the site's zone with its offset."""
-    return to_user_timezone(value).isoformat(timespec="minutes")
+def _iso_datetime(app: Flask):
+    def iso_datetime(value) -> str:
+        """Machine-readable time for <time datetime>, in the site's zone with its offset."""
+        return (
+            (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(_zone(app)).isoformat(timespec="minutes")
+        )
+
+    return iso_datetime
 
 
 NAMED_FORMATS = ("full", "long", "medium", "short")
@@ -123,9 +128,7 @@ def init_app(app: Flask) -> None:
         date=_formatter("date", app),
         datetime=lambda value, fmt="medium": format_datetime(value, fmt),
         time=_formatter("time", app),
-        isodatetime=lambda value: (
-            (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(_zone(app)).isoformat(timespec="minutes")
-        ),
+        isodatetime=_iso_datetime(app),
         shorten=shorten,
         rfc3339=rfc3339,
     )
