@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint typecheck cov clean
+.PHONY: run test lint typecheck cov bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ cov: $(VENV)/.test-installed
 # Lint and type checks first: the suite only runs on code that passes both.
 test: lint typecheck
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Load against a render floor and the scale table at 100 and 100,000 posts (bench/run.py; not part of
+# `make test`). Data sets are built once under instance/bench; BENCH_ARGS="--fresh" rebuilds them.
+bench: $(VENV)/.test-installed
+	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk (https://github.com/wg/wrk)"; exit 2; }
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -20,7 +20,7 @@ from .content_version import bump
 from .extensions import db
 from .forms import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .mail import MailConfigError, deliver
-from .models import Media, OutboxMail, Post, PostKind, Role, User
+from .models import Media, OutboxMail, Post, PostKind, Role, User, month_key, recount_comments
 from .posts.services import publish, tag_named
 from .search.index import reindex_all
 
@@ -255,11 +255,30 @@ def import_command(file: str, dry_run: bool, author_email: str | None) -> None:
         click.echo(line)
 
 
+@click.command("recount")
+@with_appcontext
+def recount_command() -> None:
+    """Recompute what posts keep on their row: comment counts and local months (after changing SITE_TIMEZONE)."""
+    last, done = 0, 0
+    while True:
+        posts = db.session.scalars(select(Post).where(Post.id > last).order_by(Post.id).limit(500)).all()
+        if not posts:
+            break
+        for post in posts:
+            post.published_month = month_key(post.published_at)
+        recount_comments(db.session.connection(), [post.id for post in posts])
+        db.session.commit()
+        done, last = done + len(posts), posts[-1].id
+        db.session.expunge_all()  # flat memory at any size
+    click.echo(f"Recounted {done} post(s).")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_author_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(mail_group)
     app.cli.add_command(search_group)
+    app.cli.add_command(recount_command)
     app.cli.add_command(export_command)
     app.cli.add_command(export_messages_command)
     app.cli.add_command(import_command)

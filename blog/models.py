@@ -24,12 +24,15 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    event,
     func,
+    inspect,
     or_,
     select,
     true,
+    update,
 )
-from sqlalchemy.orm import Mapped, aliased, column_property, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -126,6 +129,8 @@ post_tags = Table(
     db.metadata,
     Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+    # A tag's posts are read through this index (the primary key starts with the post).
+    Index("ix_post_tags_tag_id_post_id", "tag_id", "post_id"),
 )
 
 
@@ -307,7 +312,13 @@ class Post(Model):
     __tablename__ = "posts"
     # AUTOINCREMENT: on SQLite an id, once used, is never handed out again (an old link never finds
     # another post). PostgreSQL sequences already behave so.
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = (
+        # Listings, their counts and neighbours read this index alone (newest first, ties by id).
+        Index("ix_posts_kind_is_draft_published_at_id", "kind", "is_draft", "published_at", "id"),
+        # The archive's month list: one GROUP BY over this index.
+        Index("ix_posts_kind_is_draft_published_month", "kind", "is_draft", "published_month", "published_at"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -329,6 +340,11 @@ class Post(Model):
     featured_media_id: Mapped[int | None] = mapped_column(ForeignKey("media.id", ondelete="SET NULL"), index=True)
     # Empty: the picture's own alt text from the library is used.
     featured_alt: Mapped[str | None] = mapped_column(String(500))
+    # Approved comments readers see, kept on write (recount_comments); listings read it with the post.
+    comment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The month of published_at in SITE_TIMEZONE as year * 100 + month (202611), kept on write: the archive's
+    # month list is one aggregate over an index of it.
+    published_month: Mapped[int | None] = mapped_column(Integer)
 
     author: Mapped[User] = relationship(back_populates="posts")
     featured_media: Mapped[Media | None] = relationship()
@@ -435,6 +451,8 @@ class Comment(Model):
     __tablename__ = "comments"
     __table_args__ = (
         Index("ix_comments_post_id_status_created_at", "post_id", "status", "created_at"),
+        # A post's top-level comments in page order (else SQLite reads every top-level comment of the blog).
+        Index("ix_comments_post_id_parent_id_created_at_id", "post_id", "parent_id", "created_at", "id"),
         {"sqlite_autoincrement": True},
     )
 
@@ -494,16 +512,28 @@ class Comment(Model):
         )
 
 
-# Counted inside the query that loads the posts (no query per post on listings).
+# The comment count readers see, kept on the post row (a listing reads it with the post, no subquery): every
+# flush that adds, changes or deletes comments recounts their posts, and so does a bulk update() or
+# delete() of comments run through the session (see keep_comment_counts below).
 _thread_root = aliased(Comment)
-Post.comment_count = column_property(
-    select(func.count(Comment.id))
-    .outerjoin(_thread_root, _thread_root.id == Comment.root_id)
-    .where(Comment.post_id == Post.id, Comment.seen_by_readers(_thread_root))
-    .correlate_except(Comment, _thread_root)
-    .scalar_subquery(),
-    deferred=False,
-)
+
+
+def comment_count_of(post_id) -> ColumnElement[int]:
+    """SQL: how many comments readers see on this post (Comment.seen_by_readers), for the stored count."""
+    return (
+        select(func.count(Comment.id))
+        .outerjoin(_thread_root, _thread_root.id == Comment.root_id)
+        .where(Comment.post_id == post_id, Comment.seen_by_readers(_thread_root))
+        .scalar_subquery()
+    )
+
+
+def recount_comments(connection, post_ids) -> None:
+    """Store the readers' comment count of these posts."""
+    ids = sorted({i for i in post_ids if i is not None})
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        connection.execute(update(Post).where(Post.id.in_(chunk)).values(comment_count=comment_count_of(Post.id)))
 
 
 class ContactMessage(Model):
@@ -697,3 +727,72 @@ class SiteState(Model):
     content_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def month_key(published_at: datetime | None) -> int | None:
+    """year * 100 + month of a time in the site's time zone (UTC outside an app)."""
+    if published_at is None:
+        return None
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app, has_app_context
+
+    zone = ZoneInfo(current_app.config["SITE_TIMEZONE"]) if has_app_context() else UTC
+    local = published_at.astimezone(zone)
+    return local.year * 100 + local.month
+
+
+@event.listens_for(Session, "before_flush")
+def keep_published_month(session: Session, flush_context, instances) -> None:
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Post):
+            key = month_key(obj.published_at)
+            if obj.published_month != key:
+                obj.published_month = key
+
+
+@event.listens_for(Session, "before_flush")
+def note_comment_changes(session: Session, flush_context, instances) -> None:
+    """Remember the comments this flush writes (a new one knows its post id only after the flush)."""
+    noted = session.info.setdefault("recount_comments", [])
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Comment):
+            noted.append(obj)
+            # A comment moved to another post (never done today) changes both counts.
+            noted.extend(i for i in inspect(obj).attrs.post_id.history.deleted or () if i is not None)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def keep_comment_counts(session: Session, flush_context) -> None:
+    """After comments were written, store their posts' counts and let loaded posts read them again."""
+    noted = session.info.pop("recount_comments", [])
+    post_ids = {item.post_id if isinstance(item, Comment) else item for item in noted}
+    post_ids.discard(None)
+    if not post_ids:
+        return
+    recount_comments(session.connection(), post_ids)
+    expire_counts(session, post_ids)
+
+
+def expire_counts(session: Session, post_ids: set[int]) -> None:
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Post) and obj.id in post_ids:
+            session.expire(obj, ["comment_count"])
+
+
+@event.listens_for(Session, "do_orm_execute")
+def recount_after_bulk_statements(state) -> None:
+    """A bulk update() or delete() of comments (bulk moderation) recounts the posts it touched."""
+    statement = state.statement
+    if not (state.is_update or state.is_delete) or getattr(getattr(statement, "table", None), "name", "") != "comments":
+        return None
+    table = Comment.__table__
+    before = select(table.c.post_id).distinct()
+    if statement.whereclause is not None:
+        before = before.where(statement.whereclause)
+    post_ids = set(state.session.execute(before).scalars())
+    result = state.invoke_statement()
+    if post_ids:
+        recount_comments(state.session.connection(), post_ids)
+        expire_counts(state.session, post_ids)
+    return result

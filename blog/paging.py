@@ -1,6 +1,10 @@
 """Page numbers from the query string, shared by every paginated list."""
 
+from typing import Any
+
 from flask import abort, request
+from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy import func
 
 
 def page_number(name: str = "page") -> int:
@@ -9,3 +13,49 @@ def page_number(name: str = "page") -> int:
     if not raw.isascii() or not raw.isdigit() or int(raw) < 1 or len(raw) > 6:
         abort(404)
     return int(raw)
+
+
+class CountedInPagePagination(SelectPagination):
+    """A page of a select() whose rows carry the total (COUNT(*) OVER ()): one query, no separate count.
+
+    Past the last page no row comes back, so the total is unknown there; that page is a 404 anyway.
+    """
+
+    def _query_items(self) -> list[Any]:
+        select = self._query_args["select"].add_columns(func.count().over().label("pagination_total"))
+        rows = self._query_args["session"].execute(select.limit(self.per_page).offset(self._query_offset)).all()
+        self._counted = rows[0][1] if rows else 0
+        return [row[0] for row in rows]
+
+    def _query_count(self) -> int:
+        return self._counted
+
+
+def paginate_select(session, select, page: int, per_page: int) -> SelectPagination:
+    return CountedInPagePagination(select=select, session=session, page=page, per_page=per_page, error_out=True)
+
+
+class DeferredJoinPagination(SelectPagination):
+    """A page of posts found by id first: the page's ids come from the listing index alone (deep pages skip
+    index entries, not rows), then only those rows are read with what the page shows."""
+
+    def _query_items(self) -> list[Any]:
+        from .models import Post
+
+        select = self._query_args["select"]
+        ids = select.with_only_columns(Post.id).limit(self.per_page).offset(self._query_offset)
+        page = select.where(Post.id.in_(ids.scalar_subquery()))
+        return list(self._query_args["session"].execute(page).unique().scalars())
+
+    def _query_count(self) -> int:
+        count = self._query_args.get("count_select")
+        if count is None:
+            return super()._query_count()
+        return self._query_args["session"].scalar(count) or 0
+
+
+def paginate_posts(session, select, page: int, per_page: int, count_select=None) -> SelectPagination:
+    """`count_select`, when given, counts the same posts by a cheaper road (a tag's posts from the join table)."""
+    return DeferredJoinPagination(
+        select=select, session=session, page=page, per_page=per_page, error_out=True, count_select=count_select
+    )

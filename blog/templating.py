@@ -1,10 +1,15 @@
 """Jinja filters and globals shared by every template."""
 
-from datetime import UTC
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Literal, cast
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import DateTimePattern, get_date_format, get_time_format, parse_pattern
 from flask import Flask, current_app, g, request, url_for
-from flask_babel import format_date, format_datetime, format_time, to_user_timezone
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from .extensions import db
@@ -17,14 +22,55 @@ POST_STATUS_LABELS = {
 }
 
 
-def iso_datetime(value) -> str:
-    """Machine-readable time for <time datetime>, in the site's zone with its offset."""
-    return to_user_timezone(value).isoformat(timespec="minutes")
+def _iso_datetime(app: Flask):
+    def iso_datetime(value) -> str:
+        """Machine-readable time for <time datetime>, in the site's zone with its offset."""
+        return (
+            (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(_zone(app)).isoformat(timespec="minutes")
+        )
+
+    return iso_datetime
+
+
+NAMED_FORMATS = ("full", "long", "medium", "short")
+
+
+@lru_cache(maxsize=256)
+def _date_pattern(kind: str, fmt: str, locale_name: str) -> tuple[Locale, DateTimePattern]:
+    """The parsed Babel pattern of a named or custom format, once per process (not once per date shown)."""
+    locale = Locale.parse(locale_name)
+    if fmt in NAMED_FORMATS:
+        name = cast(Literal["full", "long", "medium", "short"], fmt)
+        named = get_date_format(name, locale=locale) if kind == "date" else get_time_format(name, locale=locale)
+        return locale, parse_pattern(named)
+    return locale, parse_pattern(fmt)
+
+
+def _formatter(kind: str, app: Flask):
+    """Flask-Babel's format_date/format_time with the pattern, locale and zone looked up once: the same text.
+
+    The site has one language and one zone (no per-request selector), read from the app's settings."""
+
+    def format_value(value, fmt: str = "long" if kind == "date" else "short") -> str:
+        locale, pattern = _date_pattern(kind, fmt, app.config["BABEL_DEFAULT_LOCALE"])
+        if isinstance(value, datetime):
+            local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(_zone(app))
+            value = local.date() if kind == "date" else local
+        return pattern.apply(value, locale)
+
+    return format_value
+
+
+def _zone(app: Flask) -> ZoneInfo:
+    return ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])  # ZoneInfo keeps one instance per name
 
 
 def recent_posts(limit: int = 5):
+    from .posts.queries import RECENT_LINKS
     from .posts.queries import recent_posts as recent_posts_query
 
+    if limit == RECENT_LINKS and g.get("recent_posts") is not None:
+        return g.recent_posts  # read by the view with other links in one query (the article page)
     return db.session.scalars(recent_posts_query(limit)).all()
 
 
@@ -104,10 +150,10 @@ def share_image(post):
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        date=lambda value, fmt="long": format_date(value, fmt),
+        date=_formatter("date", app),
         datetime=lambda value, fmt="medium": format_datetime(value, fmt),
-        time=lambda value, fmt="short": format_time(value, fmt),
-        isodatetime=iso_datetime,
+        time=_formatter("time", app),
+        isodatetime=_iso_datetime(app),
         shorten=shorten,
         rfc3339=rfc3339,
     )

@@ -75,16 +75,24 @@ def test_sitemap_lists_home_archive_articles_tags_and_months(client, content):
     for i in range(12):
         content.post(f"Mapped {i}", tags=["Maps"], days_ago=i + 1)
     content.post("Unmapped Draft", draft=True, tags=["Secret"])
+    # /sitemap.xml is an index: the site's pages in /sitemap-1.xml, the posts in /sitemap-2.xml on.
     response = client.get("/sitemap.xml")
     assert response.headers["Content-Type"].startswith("application/xml")
-    root = ET.fromstring(response.data)
-    locs = [url.find(f"{SITEMAP}loc").text for url in root.findall(f"{SITEMAP}url")]
+    index = ET.fromstring(response.data)
+    files = [entry.find(f"{SITEMAP}loc").text for entry in index.findall(f"{SITEMAP}sitemap")]
+    assert files == ["http://localhost/sitemap-1.xml", "http://localhost/sitemap-2.xml"]
+    urls = []
+    for file in files:
+        response = client.get(file.removeprefix("http://localhost"))
+        assert response.headers["Content-Type"].startswith("application/xml")
+        urls += ET.fromstring(response.data).findall(f"{SITEMAP}url")
+    locs = [url.find(f"{SITEMAP}loc").text for url in urls]
     assert "http://localhost/" in locs and "http://localhost/posts/" in locs
     assert "http://localhost/posts/?page=2" in locs
     assert "http://localhost/posts/mapped-0" in locs and "http://localhost/tags/maps" in locs
     assert not any("draft" in loc or "secret" in loc for loc in locs)
     assert any(re.search(r"/archive/\d{4}/\d{2}$", loc) for loc in locs)
-    article = [url for url in root.findall(f"{SITEMAP}url") if url.find(f"{SITEMAP}loc").text.endswith("mapped-0")][0]
+    article = [url for url in urls if url.find(f"{SITEMAP}loc").text.endswith("mapped-0")][0]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", article.find(f"{SITEMAP}lastmod").text)
 
 

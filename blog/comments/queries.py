@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
 from ..models import Comment, Post
+from ..paging import paginate_select
 from ..posts.links import post_url
 
 
@@ -75,11 +76,12 @@ def top_level_comments(post: Post, visible) -> Select:
 
 def comment_thread(post: Post, page: int, own_ids: set[int], moderator: bool):
     """One page of top-level comments with all their replies: two queries plus the count."""
-    pagination = db.paginate(
+    # The page's rows carry the count of top-level comments: no count query.
+    pagination = paginate_select(
+        db.session,
         top_level_comments(post, top_level_condition(own_ids, moderator)),
         page=page,
         per_page=current_app.config["COMMENT_PAGE_SIZE"],
-        error_out=True,
     )
     roots = list(pagination.items)
     replies: Sequence[Comment] = []

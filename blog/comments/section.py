@@ -6,6 +6,7 @@ the posts package never imports the comments package.
 """
 
 from flask import request
+from flask_babel import gettext
 from flask_login import current_user
 
 from ..extensions import db
@@ -43,4 +44,6 @@ def comment_section(post: Post, comment_form: CommentForm | None = None, form_er
         "comments_open": services.comments_open(post),
         "button": ButtonForm() if moderator else None,
         "edit_window": services.within_edit_window,
+        # Said on every comment: translated once per page (gettext leaves %(name)s for the template).
+        "texts": {"reply": gettext("Reply"), "reply_to": gettext("to %(name)s")},
     }

@@ -1,10 +1,11 @@
 """Feed and sitemap queries: what readers may see, as the feeds list it."""
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
 
 from ..authors.queries import posts_by
 from ..models import Post, Tag, User, post_tags
-from ..posts.queries import published_posts
+from ..posts.queries import posts_tagged, published_posts
 
 FEED_SIZE = 20
 
@@ -19,21 +20,37 @@ def feed_posts_by(author: User) -> Select:
 
 
 def feed_posts_tagged(tag: Tag) -> Select:
-    return published_posts(with_tags=True).where(Post.tags.any(Tag.id == tag.id)).limit(FEED_SIZE)
+    return posts_tagged(tag).options(selectinload(Post.tags)).limit(FEED_SIZE)
 
 
-def sitemap_posts() -> Select:
-    """Every article and page readers may see (pages are in the sitemap, not in the listings)."""
-    return select(Post.slug, Post.updated_at, Post.kind).where(Post.is_visible()).order_by(Post.published_at.desc())
-
-
-def sitemap_tags() -> Select:
-    """Tags that have at least one visible post (a tag of drafts only is not a page yet)."""
+def sitemap_posts(first_id: int, last_id: int) -> Select:
+    """Visible posts and pages whose id is in [first_id, last_id]: one sitemap file, read by primary key."""
     return (
-        select(Tag.slug)
-        .join(post_tags, post_tags.c.tag_id == Tag.id)
-        .join(Post, Post.id == post_tags.c.post_id)
-        .where(Post.is_listed())
-        .distinct()
-        .order_by(Tag.slug)
+        select(Post.slug, Post.updated_at, Post.kind)
+        .where(Post.id >= first_id, Post.id <= last_id, Post.is_visible())
+        .order_by(Post.id)
     )
+
+
+def sitemap_tags(limit: int) -> Select:
+    """Tags that have at least one listed post (a tag of drafts only is not a page yet), each found through
+    the join table's index, so the cost grows with the tags, not the posts."""
+    listed = (
+        select(post_tags.c.post_id)
+        .join(Post, Post.id == post_tags.c.post_id)
+        .where(post_tags.c.tag_id == Tag.id, Post.is_listed())
+        .exists()
+    )
+    return select(Tag.slug).where(listed).order_by(Tag.slug).limit(limit)
+
+
+def newest_listed() -> Select:
+    return select(Post.updated_at).where(Post.is_listed()).order_by(Post.published_at.desc(), Post.id.desc()).limit(1)
+
+
+def listed_count() -> Select:
+    return select(func.count()).select_from(Post).where(Post.is_listed())
+
+
+def highest_post_id() -> Select:
+    return select(func.max(Post.id))

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from ..authors.queries import author_by_slug, authors_with_listed_posts
 from ..comments.queries import feed_comments
 from ..extensions import db
-from ..models import PostKind, utcnow
+from ..models import utcnow
 from ..posts.queries import archive_months, tag_by_slug, visible_post_by_slug
 from ..templating import absolute_url
 from . import queries
@@ -14,6 +14,7 @@ from . import queries
 bp = Blueprint("feeds", __name__)
 
 ATOM = "application/atom+xml; charset=utf-8"
+XML = "application/xml; charset=utf-8"
 
 
 def xml_response(template: str, mimetype: str, **context):
@@ -70,21 +71,40 @@ def comments_atom(slug: str):
 
 @bp.get("/sitemap.xml")
 def sitemap():
-    posts = db.session.execute(queries.sitemap_posts()).all()
-    tags = db.session.scalars(queries.sitemap_tags()).all()
-    authors = db.session.scalars(authors_with_listed_posts()).all()
-    per_page = current_app.config["POSTS_PER_PAGE"]
-    listed = sum(1 for post in posts if post.kind == PostKind.POST)  # the archive pages list articles only
-    archive_pages = max(1, -(-listed // per_page))
+    """A sitemap index: /sitemap-1.xml for the site's pages, then one file per SITEMAP_URLS_PER_FILE post ids."""
+    per_file = current_app.config["SITEMAP_URLS_PER_FILE"]
+    highest = db.session.scalar(queries.highest_post_id()) or 0
+    return xml_response("feeds/sitemap_index.xml", XML, files=range(1, 2 + -(-highest // per_file)))
+
+
+@bp.get("/sitemap-<int:number>.xml")
+def sitemap_file(number: int):
+    per_file = current_app.config["SITEMAP_URLS_PER_FILE"]
+    if number == 1:
+        per_page = current_app.config["POSTS_PER_PAGE"]
+        listed = db.session.scalar(queries.listed_count()) or 0
+        archive_pages = min(max(1, -(-listed // per_page)), per_file // 2)
+        months = archive_months()[: per_file // 4]
+        tags = db.session.scalars(queries.sitemap_tags(max(0, per_file - 1 - archive_pages - len(months)))).all()
+        newest = db.session.scalar(queries.newest_listed())
+        authors = db.session.scalars(authors_with_listed_posts().limit(per_file // 4)).all()
+        return xml_response(
+            "feeds/sitemap.xml",
+            XML,
+            posts=[],
+            tags=tags,
+            authors=authors,
+            archive_pages=archive_pages,
+            months=months,
+            newest=newest,
+        )
+    highest = db.session.scalar(queries.highest_post_id()) or 0
+    first_id = (number - 2) * per_file + 1
+    if number < 1 or first_id > max(highest, 1):
+        abort(404)
+    posts = db.session.execute(queries.sitemap_posts(first_id, first_id + per_file - 1)).all()
     return xml_response(
-        "feeds/sitemap.xml",
-        "application/xml; charset=utf-8",
-        posts=posts,
-        tags=tags,
-        authors=authors,
-        archive_pages=archive_pages,
-        months=archive_months(),
-        newest=posts[0].updated_at if posts else None,
+        "feeds/sitemap.xml", XML, posts=posts, tags=[], authors=[], archive_pages=0, months=[], newest=None
     )
 
 

@@ -1,27 +1,29 @@
 """Reader pages: request handling only, the queries live in queries.py."""
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request
 
 from ..extensions import db
-from ..paging import page_number
+from ..paging import page_number, paginate_posts
 from .links import post_url
 from .queries import (
     archive_months,
+    article_links,
     month_bounds,
-    neighbours,
     posts_in_month,
     posts_tagged,
     published_posts,
     redirect_for_path,
     tag_by_slug,
+    tagged_count,
     visible_post_by_slug,
 )
 
 bp = Blueprint("posts", __name__)
 
 
-def paginate(query):
-    return db.paginate(query, page=page_number(), per_page=current_app.config["POSTS_PER_PAGE"], error_out=True)
+def paginate(query, count=None):
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    return paginate_posts(db.session, query, page=page_number(), per_page=per_page, count_select=count)
 
 
 @bp.get("/")
@@ -55,7 +57,7 @@ def article(slug: str):
     post = db.first_or_404(visible_post_by_slug(slug))
     if post.is_page:
         return moved_to(post)
-    older, newer = neighbours(post)
+    older, newer, g.recent_posts = article_links(post)  # the sidebar's links come in the same query
     # The comment section below the article comes from the `comment_section` template global.
     return render_template("posts/article.html", post=post, older=older, newer=newer)
 
@@ -63,7 +65,7 @@ def article(slug: str):
 @bp.get("/tags/<slug>")
 def tag(slug: str):
     tag = db.first_or_404(tag_by_slug(slug))
-    pagination = paginate(posts_tagged(tag))
+    pagination = paginate(posts_tagged(tag), count=tagged_count(tag))
     if not pagination.total:
         abort(404)  # a tag whose posts are all drafts or scheduled does not exist for readers yet
     return render_template("posts/tag.html", tag=tag, pagination=pagination)

@@ -88,23 +88,33 @@ def keep_index_in_step(session: Session, flush_context) -> None:
             delete_entry(connection, post.id)
 
 
-def reindex_all(connection, progress=None) -> int:
+def reindex_all(connection, progress=None, batch_size: int = 500) -> int:
     """Rebuild every entry from the tables themselves; `progress` is called once per post, for a progress bar.
 
+    Streams: posts and their tags are read a batch at a time (by id), so memory stays flat at any size.
     The search-index migration carries its own frozen copy, so that it never imports application code."""
     if connection.dialect.name != "postgresql":
         connection.execute(text("DELETE FROM post_search"))
-    tags: dict[int, list[str]] = {}
-    for post_id, name in connection.execute(
-        text(
-            "SELECT post_tags.post_id, tags.name FROM post_tags JOIN tags ON tags.id = post_tags.tag_id "
-            "ORDER BY tags.name"
-        )
-    ):
-        tags.setdefault(post_id, []).append(name)
-    rows = connection.execute(text("SELECT id, title, excerpt, body_html FROM posts ORDER BY id")).all()
-    for post_id, title, excerpt, body_html in rows:
-        write_entry(connection, post_id, document(title, tags.get(post_id, []), excerpt, body_html))
-        if progress:
-            progress(post_id)
-    return len(rows)
+    done, last = 0, 0
+    while True:
+        rows = connection.execute(
+            text("SELECT id, title, excerpt, body_html FROM posts WHERE id > :last ORDER BY id LIMIT :n"),
+            {"last": last, "n": batch_size},
+        ).all()
+        if not rows:
+            return done
+        tags: dict[int, list[str]] = {}
+        for post_id, name in connection.execute(
+            text(
+                "SELECT post_tags.post_id, tags.name FROM post_tags JOIN tags ON tags.id = post_tags.tag_id "
+                "WHERE post_tags.post_id > :last AND post_tags.post_id <= :upto ORDER BY tags.name"
+            ),
+            {"last": last, "upto": rows[-1][0]},
+        ):
+            tags.setdefault(post_id, []).append(name)
+        for post_id, title, excerpt, body_html in rows:
+            write_entry(connection, post_id, document(title, tags.get(post_id, []), excerpt, body_html))
+            if progress:
+                progress(post_id)
+        done += len(rows)
+        last = rows[-1][0]
