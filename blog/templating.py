@@ -90,12 +90,27 @@ def absolute_post_url(post, **values) -> str:
     return absolute_url(post_endpoint(post.kind), slug=post.slug, **values)
 
 
+# The header's links as they were at a content version: valid exactly as long as that version is the
+# database's (any change to pages or the navigation bumps it), so a worker keeps only a copy, never the truth.
+_navigation_at_version: dict[tuple, list] = {}
+
+
 def site_navigation() -> list:
-    """The header's links from the navigation table: one query per request, however many items."""
+    """The header's links from the navigation table: no query when this request already read the content
+    version and a page of this process was made at it; else one query, however many items."""
     if "site_navigation" not in g:
         from .site_nav.queries import header_links
 
-        g.site_navigation = header_links()
+        state = g.get("content_state")
+        if state is None:
+            g.site_navigation = header_links()
+        else:
+            key = (current_app.config["SQLALCHEMY_DATABASE_URI"], request.script_root, state.key)
+            if key not in _navigation_at_version:
+                if len(_navigation_at_version) > 16:
+                    _navigation_at_version.clear()
+                _navigation_at_version[key] = header_links()
+            g.site_navigation = _navigation_at_version[key]
     return g.site_navigation
 
 

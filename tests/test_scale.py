@@ -96,7 +96,9 @@ def test_reader_pages_run_the_same_queries_with_3_and_60_posts_and_5_and_200_com
         counts.append({page: queries_for(app, client, page) for page in pages})
     assert "200 comments" in text(app.test_client().get("/posts/post-0"))
     assert counts[0] == counts[1]
-    assert counts[1]["/posts/post-0"] <= 5  # the post, its tags, the links, the thread page and its replies
+    # The post, its tags, the links, the thread page, its replies, and the content version the page cache
+    # checks (the navigation comes from the copy made at that version, with no query of its own).
+    assert counts[1]["/posts/post-0"] <= 6
 
 
 def test_comment_count_kept_through_create_approve_spam_delete_and_bulk(app, content):
