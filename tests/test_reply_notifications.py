@@ -154,7 +154,7 @@ def test_opening_the_confirm_link_confirms_nothing(site, smtp, clock):
     for _ in range(2):  # a mail scanner, then the reader, only open it
         page = bo.get(path)
         assert page.status_code == 200 and '<input class="button primary" id="submit"' in text(page)
-        assert "Set-Cookie" not in page.headers and page.headers["Cache-Control"] == "no-store"
+        assert "Set-Cookie" not in page.headers and "no-store" in page.headers["Cache-Control"].split(", ")
     with app.app_context():
         assert db.session.scalars(select(ReaderSubscription)).one().confirmed_at is None
     reply(app, first, "Nobody pressed Confirm.")
@@ -335,7 +335,7 @@ def test_opening_the_unsubscribe_link_changes_nothing(site, smtp, clock):
     [mail] = digest_mails(app, smtp, clock)
     page = app.test_client().get(link(mail, "/notifications/unsubscribe/"))
     assert "Unsubscribe from this conversation" in text(page) and "Unsubscribe from everything" in text(page)
-    assert "Set-Cookie" not in page.headers and page.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in page.headers and "no-store" in page.headers["Cache-Control"].split(", ")
     reply(app, first, "Second answer.")
     assert len(digest_mails(app, smtp, clock)) == 2
 
