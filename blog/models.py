@@ -533,7 +533,12 @@ def recount_comments(connection, post_ids) -> None:
     ids = sorted({i for i in post_ids if i is not None})
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        connection.execute(update(Post).where(Post.id.in_(chunk)).values(comment_count=comment_count_of(Post.id)))
+        # updated_at set to itself: a comment is not an edit of the post (its onupdate would say so).
+        connection.execute(
+            update(Post)
+            .where(Post.id.in_(chunk))
+            .values(comment_count=comment_count_of(Post.id), updated_at=Post.updated_at)
+        )
 
 
 class ContactMessage(Model):

@@ -307,3 +307,14 @@ def test_recount_puts_months_in_a_new_site_zone_and_counts_right(make_app, datab
     with berlin.app_context():
         post = db.session.get(Post, post_id)
         assert (post.comment_count, post.published_month) == (3, 202511)
+
+
+def test_a_comment_is_not_an_edit_the_post_keeps_its_updated_time(app, content):
+    """The count kept on the post row is written by an UPDATE; the post's own updated_at must not move."""
+    post_id = content.post("Counted", slug="counted")
+    with app.app_context():
+        before = db.session.get(Post, post_id).updated_at
+    add_comments(app, post_id, 3)
+    with app.app_context():
+        post = db.session.get(Post, post_id)
+        assert post.comment_count == 3 and post.updated_at == before
