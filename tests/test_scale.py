@@ -98,7 +98,7 @@ def test_reader_pages_run_the_same_queries_with_3_and_60_posts_and_5_and_200_com
     assert counts[0] == counts[1]
     # The post, its tags, the links, the thread page, its replies, and the content version the page cache
     # checks (the navigation comes from the copy made at that version, with no query of its own).
-    assert counts[1]["/posts/post-0"] <= 6
+    assert counts[1]["/posts/post-0"] <= 5
 
 
 def test_comment_count_kept_through_create_approve_spam_delete_and_bulk(app, content):
@@ -318,3 +318,9 @@ def test_a_comment_is_not_an_edit_the_post_keeps_its_updated_time(app, content):
     with app.app_context():
         post = db.session.get(Post, post_id)
         assert post.comment_count == 3 and post.updated_at == before
+
+
+def test_an_article_read_with_its_tags_in_one_query_shows_every_tag(client, content):
+    content.post("Three Tags", tags=["Gamma", "Alpha", "Beta"])
+    page = text(client.get("/posts/three-tags"))
+    assert page.index("/tags/alpha") < page.index("/tags/beta") < page.index("/tags/gamma")

@@ -61,7 +61,8 @@ def post_by_slug(slug: str) -> Select:
 def visible_post_by_slug(slug: str) -> Select:
     """An article or a page readers may see, by its slug: what /posts/<slug>, /<slug> and the comment
     routes look up (a page's comments are posted and fed like an article's)."""
-    return select(Post).where(Post.is_visible(), Post.slug == slug).options(*listing_loads(with_tags=True))
+    # One post: its tags come in the same query (a join), not in a query of their own.
+    return select(Post).where(Post.is_visible(), Post.slug == slug).options(*listing_loads(), joinedload(Post.tags))
 
 
 def visible_post(post_id: int) -> Select:
