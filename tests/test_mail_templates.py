@@ -224,7 +224,16 @@ def test_make_run_sends_queued_mail_beside_the_server_and_ctrl_c_stops_both(tmp_
     # -o: the secret key comes from the environment; make must not write one into the repository's instance/.
     command = ["make", "run", f"VENV={venv}", f"BIN={venv / 'bin'}", f"PORT={port}", "-o", "instance/secret_key"]
     process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        # As in a terminal: Ctrl-C's default action, even when this suite runs in the background (where the
+        # shell that started it made every child ignore SIGINT, and the server would never see it).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert wait_for(lambda: len(smtp.received) == 1), "the sender started by make run delivers the queued mail"
