@@ -9,6 +9,7 @@ on PostgreSQL), the search index in bulk too. Generated sets are kept and reused
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import time
@@ -60,7 +61,9 @@ def postgres_target(size: str, server_url: str) -> Target:
     url = make_url(server_url)
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
-    return Target(size, url.set(database=f"blog_bench_{size}").render_as_string(hide_password=False), "postgresql")
+    # BENCH_PG_PREFIX lets two checkouts on one server keep their own databases.
+    prefix = os.environ.get("BENCH_PG_PREFIX", "blog_bench")
+    return Target(size, url.set(database=f"{prefix}_{size}").render_as_string(hide_password=False), "postgresql")
 
 
 def words(rng: random.Random, count: int, extra: tuple[str, ...] = ()) -> list[str]:
