@@ -294,8 +294,11 @@ def test_an_admin_resets_an_authors_second_factor_and_it_is_logged(app, author, 
     rita = auth.log_in(ADMIN_EMAIL)
     authors_page = text(rita.get("/admin/authors"))
     assert "Reset two-factor" in authors_page
+    assert session_count(app, author) == 1  # the session Ada set two-factor up in
     with caplog.at_level(logging.INFO, logger="blog.security"):
         reset = rita.post(f"/admin/authors/{author}/two-factor/reset")
+    # Whoever was signed in as Ada got past the factor that was just reset: every one of her sessions ends.
+    assert session_count(app, author) == 0
     assert reset.headers["Location"] == "/admin/authors"
     assert "Two-factor authentication is off for Ada Writer" in html.unescape(text(rita.get("/admin/authors")))
     assert "event=two_factor_reset email=ada@example.com" in caplog.text and "by=rita@example.com" in caplog.text

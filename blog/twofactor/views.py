@@ -19,7 +19,7 @@ from flask_wtf import FlaskForm
 from ..auth.access import admin_required
 from ..auth.pending import end_pending_login, pending_login
 from ..auth.services import author_by_email
-from ..auth.sessions import complete_login
+from ..auth.sessions import complete_login, end_all_sessions
 from ..auth.throttling import (
     ACCOUNT_SCOPE,
     ADDRESS_SCOPE,
@@ -192,6 +192,19 @@ def confirm_setup():
     return render_setup(form)
 
 
+def confirmed_with_password_and_code(user: User, form: FlaskForm, *, reason: str) -> bool:
+    """Turning the second factor off or replacing its codes asks for both factors again; errors go on the form."""
+    if not user.check_password(form.password.data):
+        form.password.errors.append(_("That is not your current password."))
+        return False
+    if services.check_second_factor(user, form.code.data) is None:
+        db.session.rollback()
+        security_event("two_factor_failed", user.email, reason=reason)
+        form.code.errors.append(_("That code is not right, or it has been used already."))
+        return False
+    return True
+
+
 @bp.post("/admin/account/two-factor/disable")
 @login_required
 def disable():
@@ -199,19 +212,12 @@ def disable():
     if not user.two_factor_enabled:
         return redirect(url_for("twofactor.setup"))
     form = DisableForm()
-    if form.validate_on_submit():
-        if not user.check_password(form.password.data):
-            form.password.errors.append(_("That is not your current password."))
-        elif services.check_second_factor(user, form.code.data) is None:
-            db.session.rollback()
-            security_event("two_factor_failed", user.email, reason="disable")
-            form.code.errors.append(_("That code is not right, or it has been used already."))
-        else:
-            services.disable_two_factor(user)
-            db.session.commit()
-            security_event("two_factor_disabled", user.email)
-            flash(_("Two-factor authentication is off."))
-            return redirect(url_for("admin.account"))
+    if form.validate_on_submit() and confirmed_with_password_and_code(user, form, reason="disable"):
+        services.disable_two_factor(user)
+        db.session.commit()
+        security_event("two_factor_disabled", user.email)
+        flash(_("Two-factor authentication is off."))
+        return redirect(url_for("admin.account"))
     return render_status(form)
 
 
@@ -223,19 +229,12 @@ def new_recovery_codes():
     if not user.two_factor_enabled:
         return redirect(url_for("twofactor.setup"))
     form = NewRecoveryCodesForm()
-    if form.validate_on_submit():
-        if not user.check_password(form.password.data):
-            form.password.errors.append(_("That is not your current password."))
-        elif services.check_second_factor(user, form.code.data) is None:
-            db.session.rollback()
-            security_event("two_factor_failed", user.email, reason="recovery_codes")
-            form.code.errors.append(_("That code is not right, or it has been used already."))
-        else:
-            codes = services.replace_recovery_codes(user)
-            db.session.commit()
-            security_event("recovery_codes_replaced", user.email)
-            # Rendered, not redirected, as after set-up: the codes are shown once and never stored in a cookie.
-            return no_store(render_template("twofactor/recovery_codes.html", codes=codes, replaced=True))
+    if form.validate_on_submit() and confirmed_with_password_and_code(user, form, reason="recovery_codes"):
+        codes = services.replace_recovery_codes(user)
+        db.session.commit()
+        security_event("recovery_codes_replaced", user.email)
+        # Rendered, not redirected, as after set-up: the codes are shown once and never stored in a cookie.
+        return no_store(render_template("twofactor/recovery_codes.html", codes=codes, replaced=True))
     return no_store(render_template("twofactor/new_recovery_codes.html", form=form))
 
 
@@ -250,6 +249,8 @@ def reset(user_id: int):
         return redirect(url_for("twofactor.setup"))  # one's own is turned off with password and code
     if ButtonForm().validate_on_submit():
         services.disable_two_factor(user)
+        # Whoever holds the account's sessions got past the factor being reset: they sign in again.
+        end_all_sessions(user, reason="two_factor_reset")
         db.session.commit()
         security_event("two_factor_reset", user.email, by=current_user.email)
         flash(_("Two-factor authentication is off for %(name)s; they can set it up again.", name=user.name))
