@@ -95,6 +95,19 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+# Werkzeug's default scrypt (n=32768) costs about 0.1 s a hash by design. The suite hashes thousands of
+# passwords, so a TESTING app uses the same scrypt at a trivial cost; the stored format is the same.
+PASSWORD_HASH_METHOD = "scrypt"
+TESTING_PASSWORD_HASH_METHOD = "scrypt:128:8:1"
+
+
+def password_hash_method() -> str:
+    """The method new password hashes use: full cost, except in a TESTING app."""
+    from flask import current_app, has_app_context
+
+    return TESTING_PASSWORD_HASH_METHOD if has_app_context() and current_app.testing else PASSWORD_HASH_METHOD
+
+
 def token_digest(token: str) -> str:
     """What the database keeps of a session token: a leaked table holds no working cookie."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -173,7 +186,7 @@ class User(UserMixin, Model):
         return self.device_session_token
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

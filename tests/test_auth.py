@@ -148,11 +148,16 @@ def test_login_without_next_goes_to_the_dashboard(client, content):
 # --- passwords ----------------------------------------------------------------------------------------------
 
 
-def test_passwords_are_hashed_with_scrypt(app, content):
+def test_passwords_are_hashed_with_scrypt(app, make_app, content):
     user_id = content.author()
     with app.app_context():
         stored = db.session.get(User, user_id).password_hash
     assert stored.startswith("scrypt:") and PASSWORD not in stored
+    # Only a TESTING app hashes at a trivial cost (to keep the suite fast): a real one uses scrypt's full cost.
+    with make_app(TESTING=False).app_context():
+        user = User(email="kai@example.com", name="Kai")
+        user.set_password(PASSWORD)
+    assert user.password_hash.startswith("scrypt:32768:8:1$") and user.check_password(PASSWORD)
 
 
 @pytest.mark.parametrize("length", [128, 200])

@@ -18,7 +18,7 @@ from werkzeug.security import check_password_hash
 
 from ..extensions import db, limiter
 from ..mail import send_soon
-from ..models import OutboxMail
+from ..models import TESTING_PASSWORD_HASH_METHOD, OutboxMail
 from ..navigation import is_safe_next
 from ..ratelimit import rerender_on_breach
 from ..security import security_event
@@ -31,8 +31,10 @@ from .throttling import ACCOUNT_SCOPE, ADDRESS_SCOPE, account_key_for, account_l
 
 bp = Blueprint("auth", __name__)
 
-# Checked against when the email is unknown, so both failures take the same time.
+# Checked against when the email is unknown, so both failures take the same time (as cheap as a real hash
+# in a TESTING app, see password_hash_method).
 _DUMMY_HASH = "scrypt:32768:8:1$dummysaltvalue00$" + "0" * 128
+_TESTING_DUMMY_HASH = f"{TESTING_PASSWORD_HASH_METHOD}$dummysaltvalue00$" + "0" * 128
 
 
 def render_login(form: LoginForm, error: str | None = None) -> str:
@@ -72,7 +74,8 @@ def login():
     error = None
     if form.validate_on_submit():
         user = db.session.scalar(author_by_email(form.email.data))
-        password_ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, form.password.data)
+        dummy_hash = _TESTING_DUMMY_HASH if current_app.testing else _DUMMY_HASH
+        password_ok = check_password_hash(user.password_hash if user else dummy_hash, form.password.data)
         if user is not None and password_ok and user.is_active:
             target = request.args.get("next")
             if user.two_factor_enabled:
