@@ -163,6 +163,7 @@ def generate_rows(size: str):
             "role": "admin" if i == 1 else "author",
             "active": True,
             "created_at": now - timedelta(days=4000),
+            "slug": name.lower().replace(" ", "-"),
         }
         for i, name in enumerate(["Ana Bench", "Budi Load", "Chen Scale"], start=1)
     ]

@@ -4,11 +4,11 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Integer, Select, case, cast, exists, func, literal, select, tuple_, union_all
+from sqlalchemy import Integer, Select, case, cast, func, literal, select, tuple_, union_all
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from ..extensions import db
-from ..models import Media, Post, PostKind, Redirect, Tag, UTCDateTime, post_tags, utcnow
+from ..models import Media, Post, PostKind, Redirect, SiteState, Tag, UTCDateTime, post_tags, utcnow
 from .links import post_url
 
 
@@ -70,21 +70,40 @@ def visible_post(post_id: int) -> Select:
     return select(Post).where(Post.is_visible(), Post.id == post_id).options(*listing_loads())
 
 
-def posts_tagged(tag: Tag) -> Select:
-    """A tag's posts, newest first: the listing index gives the order and the join table's key says which
-    are tagged, so a page reads only the posts up to it, never every post of the tag (nor every post)."""
-    tagged = exists().where(post_tags.c.post_id == Post.id, post_tags.c.tag_id == tag.id)
-    return published_posts().where(tagged)
+def posts_tagged(tag: Tag, limit: int) -> Select:
+    """A tag's newest posts, found through tagged_post_ids (the tag page pages through those ids itself)."""
+    return published_posts().where(Post.id.in_(tagged_post_ids(tag).limit(limit).scalar_subquery()))
+
+
+def tagged_post_ids(tag: Tag) -> Select:
+    """The ids of a tag's listed posts, newest first, from the join table's (tag_id, listed_at, post_id) index
+    alone: a page skips that tag's entries up to it, never reads every post of the tag or of the blog."""
+    return (
+        select(post_tags.c.post_id)
+        .where(post_tags.c.tag_id == tag.id, post_tags.c.listed_at <= utcnow())
+        .order_by(post_tags.c.listed_at.desc(), post_tags.c.post_id.desc())
+    )
 
 
 def tagged_count(tag: Tag) -> Select:
-    """How many listed posts carry the tag, counted from the join table's (tag_id, post_id) index."""
-    return (
+    """How many listed posts carry the tag: the count kept on the tag less its scheduled posts (few)."""
+    scheduled = (
         select(func.count())
         .select_from(post_tags)
-        .join(Post, Post.id == post_tags.c.post_id)
-        .where(post_tags.c.tag_id == tag.id, Post.is_listed())
+        .where(post_tags.c.tag_id == tag.id, post_tags.c.listed_at > utcnow())
+        .scalar_subquery()
     )
+    return select(Tag.post_count - scheduled).where(Tag.id == tag.id)
+
+
+def listed_count() -> Select:
+    """How many posts the archive lists: the count kept in site_state less the scheduled posts (few, read
+    from the listing index); counted the long way only when the kept count is not known."""
+    now = utcnow()
+    scheduled = select(func.count()).select_from(Post).where(Post.will_be_listed(), Post.published_at > now)
+    kept = select(SiteState.post_count).where(SiteState.id == 1)
+    every = select(func.count()).select_from(Post).where(Post.is_listed())
+    return select(func.coalesce(kept.scalar_subquery() - scheduled.scalar_subquery(), every.scalar_subquery()))
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
