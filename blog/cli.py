@@ -277,6 +277,7 @@ def recount_command() -> None:
     sync_listed_at(connection)
     recount_tags(connection)
     recount_archive(connection)
+    bump(connection)  # written through the connection: cached pages made before are stale
     tags = db.session.scalar(select(func.count()).select_from(Tag)) or 0
     db.session.commit()
     click.echo(f"Recounted the listings of {tags} tag(s) and of the archive.")
