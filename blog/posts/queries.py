@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Integer, Select, case, cast, func, literal, select, tuple_, union_all
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
 from ..extensions import db
 from ..models import Media, Post, PostKind, Redirect, SiteState, Tag, UTCDateTime, post_tags, utcnow
@@ -61,8 +61,17 @@ def post_by_slug(slug: str) -> Select:
 def visible_post_by_slug(slug: str) -> Select:
     """An article or a page readers may see, by its slug: what /posts/<slug>, /<slug> and the comment
     routes look up (a page's comments are posted and fed like an article's)."""
-    # One post: its tags come in the same query (a join), not in a query of their own.
-    return select(Post).where(Post.is_visible(), Post.slug == slug).options(*listing_loads(), joinedload(Post.tags))
+    # One post: its tags come in the same query (a join), not in a query of their own. Two plain outer joins
+    # (not joinedload's nested "LEFT JOIN (post_tags JOIN tags)", which SQLite builds whole for every tag link
+    # of the blog): the post's own links by the join table's key, then each tag by its id.
+    return (
+        select(Post)
+        .outerjoin(post_tags, post_tags.c.post_id == Post.id)
+        .outerjoin(Tag, Tag.id == post_tags.c.tag_id)
+        .where(Post.is_visible(), Post.slug == slug)
+        .options(*listing_loads(), contains_eager(Post.tags))
+        .order_by(Tag.name)
+    )
 
 
 def visible_post(post_id: int) -> Select:
