@@ -7,10 +7,11 @@ only them (posts/queries.py). Kept by hooks on every session, like the comment c
 - `post_tags.listed_at`: the post's published_at while it will be listed, else NULL. Rewritten after every
   flush for the posts whose kind, draft state, time or tags changed (their rows only), so a tag page reads
   its posts in order from the (tag_id, listed_at, post_id) index.
-- `tags.post_count` and `site_state.post_count`: recounted just before COMMIT for the tags and the archive
-  the transaction touched. The rows are locked first (tags by id, then site_state, which content_version
-  bumps last), and the count runs as a statement of its own after the lock: on PostgreSQL it then sees
-  what a concurrent writer committed while we waited, so two authors publishing at once both count.
+- `tags.post_count`, `archive_months.post_count` and `site_state.post_count`: recounted just before COMMIT
+  for the tags, months and archive the transaction touched. The rows are locked first (tags by id, months
+  by month, then site_state, which content_version bumps last), and the count runs as a statement of its
+  own after the lock: on PostgreSQL it then sees what a concurrent writer committed while we waited, so
+  two authors publishing at once both count.
 - bulk `update()`/`delete()` of posts and any bulk statement on post_tags through the session are noted
   too; writes through a bare connection are not: `flask recount` puts everything right.
 """
@@ -19,14 +20,14 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, event, func, inspect, select, update
+from sqlalchemy import Connection, Table, event, func, inspect, select, true, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from .models import Post, SiteState, Tag, post_tags
+from .models import ArchiveMonth, Post, SiteState, Tag, post_tags
 
 _site_state = cast(Table, SiteState.__table__)
 _tags = cast(Table, Tag.__table__)
-_posts = cast(Table, Post.__table__)
+_months = cast(Table, ArchiveMonth.__table__)
 # The columns whose change moves a post in or out of the listings.
 _LISTING_COLUMNS = ("kind", "is_draft", "published_at")
 CHUNK = 500
@@ -79,6 +80,40 @@ def recount_tags(connection: Connection, tag_ids=None) -> None:
         connection.execute(update(_tags).where(_tags.c.id.in_(chunk)).values(post_count=tag_count_of_tag()))
 
 
+def month_count_of_month():
+    """SQL: a month's articles listed or scheduled, from the month index, correlated to archive_months."""
+    return (
+        select(func.count())
+        .select_from(Post)
+        .where(Post.will_be_listed(), Post.published_month == _months.c.month)
+        .scalar_subquery()
+    )
+
+
+def recount_months(connection: Connection, months=None) -> None:
+    """Store these months' counts (every month's when months is None): rows made if missing, locked, counted."""
+    if months is None:
+        months = set(
+            connection.execute(
+                select(Post.published_month).where(Post.will_be_listed(), Post.published_month.is_not(None)).distinct()
+            ).scalars()
+        )
+        connection.execute(_months.delete().where(_months.c.month.not_in(sorted(months)) if months else true()))
+    keys = sorted(m for m in months if m is not None)
+    if not keys:
+        return
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start : start + CHUNK]
+        missing = insert(_months).on_conflict_do_nothing()  # another writer may make the same month at once
+        connection.execute(missing, [{"month": m, "post_count": 0} for m in chunk])
+        locked = select(_months.c.month).where(_months.c.month.in_(chunk)).order_by(_months.c.month)
+        connection.execute(locked.with_for_update()).all()
+        connection.execute(update(_months).where(_months.c.month.in_(chunk)).values(post_count=month_count_of_month()))
+
+
 def recount_archive(connection: Connection) -> None:
     """Store the archive's count in site_state (made again first if the row is gone)."""
     from .content_version import _has_site_state, bump
@@ -92,7 +127,8 @@ def recount_archive(connection: Connection) -> None:
 
 def _notes(session: Session) -> dict[str, Any]:
     return session.info.setdefault(
-        "listing_counts", {"posts": [], "tags": [], "all_tags": False, "archive": False, "resync_all": False}
+        "listing_counts",
+        {"posts": [], "tags": [], "months": set(), "all_tags": False, "archive": False, "resync_all": False},
     )
 
 
@@ -103,12 +139,16 @@ def _before_flush(session: Session, flush_context, instances) -> None:
         if isinstance(obj, Post):
             notes["posts"].append(obj)
             notes["archive"] = True
+            notes["months"].add(obj.published_month)
     for obj in session.dirty:
         if isinstance(obj, Post):
             attrs = inspect(obj).attrs
-            if any(attrs[name].history.has_changes() for name in _LISTING_COLUMNS):
+            if any(attrs[name].history.has_changes() for name in (*_LISTING_COLUMNS, "published_month")):
                 notes["posts"].append(obj)
                 notes["archive"] = True
+                # Its month now and before (models.keep_published_month has already set the new one).
+                notes["months"].add(obj.published_month)
+                notes["months"].update(attrs.published_month.history.deleted or ())
             tags = attrs.tags.history
             if tags.added or tags.deleted:
                 notes["posts"].append(obj)
@@ -119,6 +159,7 @@ def _before_flush(session: Session, flush_context, instances) -> None:
                 notes["tags"].append(obj)
                 notes["posts"].extend(linked.added or ())
     deleted = [obj.id for obj in session.deleted if isinstance(obj, Post) and obj.id is not None]
+    notes["months"].update(obj.published_month for obj in session.deleted if isinstance(obj, Post))
     if deleted:
         notes["archive"] = True
         # Their post_tags rows go with them: note their tags now.
@@ -169,6 +210,10 @@ def _before_commit(session: Session) -> None:
         recount_tags(connection)
     elif tag_ids:
         recount_tags(connection, tag_ids)
+    if notes["resync_all"]:
+        recount_months(connection)
+    elif notes["months"] - {None}:
+        recount_months(connection, notes["months"])
     if notes["archive"]:
         recount_archive(connection)
     for obj in list(session.identity_map.values()):

@@ -751,6 +751,17 @@ class SiteState(Model):
     post_count: Mapped[int | None] = mapped_column(Integer)
 
 
+class ArchiveMonth(Model):
+    """A month of the archive's month list: its articles listed or scheduled to be, kept on write
+    (blog/listing_counts.py), so the list is read from these rows, never from every post."""
+
+    __tablename__ = "archive_months"
+
+    # year * 100 + month in SITE_TIMEZONE, as Post.published_month.
+    month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
 def month_key(published_at: datetime | None) -> int | None:
     """year * 100 + month of a time in the site's time zone (UTC outside an app)."""
     if published_at is None:

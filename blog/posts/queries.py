@@ -4,11 +4,11 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Integer, Select, case, cast, func, literal, select, tuple_, union_all
+from sqlalchemy import Select, func, literal, select, tuple_, union_all
 from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
 from ..extensions import db
-from ..models import Media, Post, PostKind, Redirect, SiteState, Tag, UTCDateTime, post_tags, utcnow
+from ..models import ArchiveMonth, Media, Post, PostKind, Redirect, SiteState, Tag, UTCDateTime, post_tags, utcnow
 from .links import post_url
 
 
@@ -131,20 +131,23 @@ def posts_in_month(year: int, month: int) -> Select:
 def archive_months() -> list[tuple[date, int]]:
     """(first day of the month, count) for every month with visible posts, newest first.
 
-    One aggregate over the month each post was published in, in the site's time zone: a key kept on the
-    post row on write (Post.published_month), read from the index that holds it with published_at. The
-    "published by now" part of Post.is_listed() is counted inside the sum so that this index alone answers.
+    Read from the counts kept on write per month in the site's time zone (ArchiveMonth), less each month's
+    scheduled posts: one query whose work grows with the months and the scheduled posts, not the posts.
     """
-    now = utcnow()
-    published = func.sum(case((Post.published_at <= now, 1), else_=0))
-    rows = db.session.execute(
-        select(Post.published_month, cast(published, Integer))
-        .where(Post.kind == PostKind.POST, Post.is_draft.is_(False), Post.published_month.is_not(None))
+    scheduled = (
+        select(Post.published_month.label("month"), func.count().label("n"))
+        .where(Post.will_be_listed(), Post.published_at > utcnow())
         .group_by(Post.published_month)
-        .having(published > 0)
-        .order_by(Post.published_month.desc())
+        .subquery()
     )
-    return [(date(key // 100, key % 100, 1), count) for key, count in rows if key is not None]
+    listed = ArchiveMonth.post_count - func.coalesce(scheduled.c.n, 0)
+    rows = db.session.execute(
+        select(ArchiveMonth.month, listed)
+        .outerjoin(scheduled, scheduled.c.month == ArchiveMonth.month)
+        .where(listed > 0)
+        .order_by(ArchiveMonth.month.desc())
+    )
+    return [(date(key // 100, key % 100, 1), count) for key, count in rows]
 
 
 def neighbours(post: Post) -> tuple[Post | None, Post | None]:

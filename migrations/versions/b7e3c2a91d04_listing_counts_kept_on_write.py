@@ -1,9 +1,11 @@
-"""Listing counts kept on write: post_tags.listed_at with its (tag_id, listed_at, post_id) index, tags.post_count
-and site_state.post_count, filled here for existing rows.
+"""Listing counts kept on write: post_tags.listed_at with its (tag_id, listed_at, post_id) index, tags.post_count,
+archive_months and site_state.post_count, filled here for existing rows.
 
 listed_at is the post's published_at while it is an article that is not a draft, else NULL; the counts are
 the articles listed or scheduled to be (a page subtracts the scheduled ones). The app keeps all three on
-write from then on (blog/listing_counts.py). Plain ADD COLUMN, UPDATE and a new index: no table is rebuilt.
+write from then on (blog/listing_counts.py). archive_months holds each month's count (the month as
+posts.published_month has it, already in SITE_TIMEZONE). Plain ADD COLUMN, UPDATE, a new table and a new
+index: no table is rebuilt.
 
 Revision ID: b7e3c2a91d04
 Revises: 0a8d99251a5f
@@ -28,6 +30,12 @@ def upgrade():
     op.add_column('post_tags', sa.Column('listed_at', sa.DateTime(timezone=True), nullable=True))
     op.add_column('tags', sa.Column('post_count', sa.Integer(), server_default='0', nullable=False))
     op.add_column('site_state', sa.Column('post_count', sa.Integer(), nullable=True))
+    op.create_table(
+        'archive_months',
+        sa.Column('month', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('post_count', sa.Integer(), server_default='0', nullable=False),
+        sa.PrimaryKeyConstraint('month', name=op.f('pk_archive_months')),
+    )
 
     connection = op.get_bind()
     connection.execute(
@@ -48,9 +56,16 @@ def upgrade():
     connection.execute(
         sa.text(f"UPDATE site_state SET post_count = (SELECT count(*) FROM posts p WHERE {WILL_BE_LISTED})")
     )
+    connection.execute(
+        sa.text(
+            "INSERT INTO archive_months (month, post_count) SELECT p.published_month, count(*) FROM posts p "
+            f"WHERE {WILL_BE_LISTED} AND p.published_month IS NOT NULL GROUP BY p.published_month"
+        )
+    )
 
 
 def downgrade():
+    op.drop_table('archive_months')
     op.drop_index('ix_post_tags_tag_id_listed_at_post_id', table_name='post_tags')
     # SQLite (3.35+) drops a plain column in place: no batch copy of tags, whose delete would cascade.
     op.execute("ALTER TABLE site_state DROP COLUMN post_count")
