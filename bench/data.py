@@ -281,9 +281,16 @@ def derived_columns(conn, rows: dict) -> None:
 
 
 def archive_count(conn, rows: dict) -> None:
-    """The archive's kept count (site_state.post_count), once the posts are in."""
+    """The archive's kept counts (site_state.post_count, archive_months), once the posts are in."""
     if "post_count" in table_columns(conn, "site_state"):
         conn.execute(sa.text("UPDATE site_state SET post_count = :n WHERE id = 1"), {"n": len(rows["posts"])})
+    if sa.inspect(conn).has_table("archive_months"):  # every bench post is a listed article
+        conn.execute(
+            sa.text(
+                "INSERT INTO archive_months (month, post_count) SELECT published_month, count(*) FROM posts "
+                "WHERE published_month IS NOT NULL GROUP BY published_month"
+            )
+        )
 
 
 def comment_counts(comments: list[dict]) -> dict[int, int]:
