@@ -18,6 +18,7 @@ only them (posts/queries.py). Kept by hooks on every session, like the comment c
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, event, func, inspect, select, true, update
@@ -90,8 +91,23 @@ def month_count_of_month():
     )
 
 
+_engines_with_months: weakref.WeakSet = weakref.WeakSet()
+
+
+def _has_archive_months(connection: Connection) -> bool:
+    """Whether this database has the table yet (today's code also runs on older schemas, e.g. in tests)."""
+    if connection.engine in _engines_with_months:
+        return True
+    if inspect(connection).has_table("archive_months"):
+        _engines_with_months.add(connection.engine)
+        return True
+    return False
+
+
 def recount_months(connection: Connection, months=None) -> None:
     """Store these months' counts (every month's when months is None): rows made if missing, locked, counted."""
+    if not _has_archive_months(connection):
+        return
     if months is None:
         months = set(
             connection.execute(
