@@ -163,6 +163,7 @@ def generate_rows(size: str):
             "role": "admin" if i == 1 else "author",
             "active": True,
             "created_at": now - timedelta(days=4000),
+            "slug": name.lower().replace(" ", "-"),
         }
         for i, name in enumerate(["Ana Bench", "Budi Load", "Chen Scale"], start=1)
     ]
@@ -260,6 +261,15 @@ def derived_columns(conn, rows: dict) -> None:
         counts = comment_counts(rows["comments"])
         for post in rows["posts"]:
             post["comment_count"] = counts.get(post["id"], 0)
+    if "listed_at" in set(table_columns(conn, "post_tags")):
+        # Every bench post is a published article: listed at its time, counted on each of its tags.
+        published = {post["id"]: post["published_at"] for post in rows["posts"]}
+        per_tag: dict[int, int] = {}
+        for link in rows["post_tags"]:
+            link["listed_at"] = published[link["post_id"]]
+            per_tag[link["tag_id"]] = per_tag.get(link["tag_id"], 0) + 1
+        for tag in rows["tags"]:
+            tag["post_count"] = per_tag.get(tag["id"], 0)
     if "published_month" in post_cols:
         import os
         from zoneinfo import ZoneInfo
@@ -268,6 +278,19 @@ def derived_columns(conn, rows: dict) -> None:
         for post in rows["posts"]:
             local = post["published_at"].astimezone(zone)
             post["published_month"] = local.year * 100 + local.month
+
+
+def archive_count(conn, rows: dict) -> None:
+    """The archive's kept counts (site_state.post_count, archive_months), once the posts are in."""
+    if "post_count" in table_columns(conn, "site_state"):
+        conn.execute(sa.text("UPDATE site_state SET post_count = :n WHERE id = 1"), {"n": len(rows["posts"])})
+    if sa.inspect(conn).has_table("archive_months"):  # every bench post is a listed article
+        conn.execute(
+            sa.text(
+                "INSERT INTO archive_months (month, post_count) SELECT published_month, count(*) FROM posts "
+                "WHERE published_month IS NOT NULL GROUP BY published_month"
+            )
+        )
 
 
 def comment_counts(comments: list[dict]) -> dict[int, int]:
@@ -311,6 +334,7 @@ def load_sqlite(engine, rows: dict) -> None:
             batch = rows[table]
             for start in range(0, len(batch), 50_000):
                 conn.execute(sa.insert(t), batch[start : start + 50_000])
+        archive_count(conn, rows)
         conn.execute(
             sa.text(
                 "INSERT INTO post_search (rowid, title, tags, excerpt, body) "
@@ -333,6 +357,7 @@ def load_postgres(engine, rows: dict) -> None:
             with cursor.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
                 for row in batch:
                     copy.write_row([row[c] for c in cols])
+        archive_count(conn, rows)
         # The search vector in one set-based statement, with the same weights as blog/search/index.py.
         cursor.execute("CREATE TEMP TABLE bench_docs (id int, title text, tags text, excerpt text, body text)")
         with cursor.copy("COPY bench_docs (id, title, tags, excerpt, body) FROM STDIN") as copy:

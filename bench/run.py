@@ -214,7 +214,9 @@ def scale_rows() -> list[tuple[str, str, str]]:
 
 def scale_table(backend: str, small: data.Target, large: data.Target, repeats: int, cache_setting: str) -> bool:
     name, _, off = cache_setting.partition("=")
-    config = {name: off} if name and app_has_setting(name) else {}
+    # In-process settings are not parsed from text: "false" would be a true string.
+    value = {"false": False, "0": False, "no": False, "true": True, "1": True, "yes": True}.get(off.lower(), off)
+    config = {name: value} if name and app_has_setting(name) else {}
     timings: dict[str, dict[str, tuple[float, int, int, int]]] = {}
     for size, target in (("small", small), ("large", large)):
         with blog_app(target.url, **config) as (app, counter):
@@ -252,8 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-scale", action="store_true", help="only the load table")
     parser.add_argument(
         "--page-cache-setting",
-        default="PAGE_CACHE=off",
-        help="SETTING=value that turns the page cache off for the cold rows (default PAGE_CACHE=off)",
+        default="PAGE_CACHE=false",
+        help="SETTING=value that turns the page cache off for the cold rows (default PAGE_CACHE=false)",
     )
     args = parser.parse_args(argv)
     if not args.no_load and shutil.which("wrk") is None:

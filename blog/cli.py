@@ -19,8 +19,9 @@ from .comments.notifications import queue_due_digests
 from .content_version import bump
 from .extensions import db
 from .forms import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from .listing_counts import recount_archive, recount_tags, sync_listed_at
 from .mail import MailConfigError, deliver
-from .models import Media, OutboxMail, Post, PostKind, Role, User, month_key, recount_comments
+from .models import Media, OutboxMail, Post, PostKind, Role, Tag, User, month_key, recount_comments
 from .posts.services import publish, tag_named
 from .search.index import reindex_all
 
@@ -258,7 +259,8 @@ def import_command(file: str, dry_run: bool, author_email: str | None) -> None:
 @click.command("recount")
 @with_appcontext
 def recount_command() -> None:
-    """Recompute what posts keep on their row: comment counts and local months (after changing SITE_TIMEZONE)."""
+    """Recompute what is kept on write: comment counts and local months (after changing SITE_TIMEZONE) on
+    posts, and the listing counts of tags and the archive (after a change outside the app)."""
     last, done = 0, 0
     while True:
         posts = db.session.scalars(select(Post).where(Post.id > last).order_by(Post.id).limit(500)).all()
@@ -271,6 +273,14 @@ def recount_command() -> None:
         done, last = done + len(posts), posts[-1].id
         db.session.expunge_all()  # flat memory at any size
     click.echo(f"Recounted {done} post(s).")
+    connection = db.session.connection()
+    sync_listed_at(connection)
+    recount_tags(connection)
+    recount_archive(connection)
+    bump(connection)  # written through the connection: cached pages made before are stale
+    tags = db.session.scalar(select(func.count()).select_from(Tag)) or 0
+    db.session.commit()
+    click.echo(f"Recounted the listings of {tags} tag(s) and of the archive.")
 
 
 def register_commands(app: Flask) -> None:

@@ -29,7 +29,17 @@ from . import models
 from .extensions import db
 from .models import Post, SiteState
 
-READER_VISIBLE_TABLES = {"posts", "comments", "tags", "post_tags", "users", "media", "media_variants", "nav_items"}
+READER_VISIBLE_TABLES = {
+    "posts",
+    "comments",
+    "tags",
+    "post_tags",
+    "users",
+    "media",
+    "media_variants",
+    "nav_items",
+    "archive_months",
+}
 # Tables of which only some columns show on reader pages; any other listed table counts whole.
 READER_VISIBLE_COLUMNS = {"users": {"name", "slug", "bio"}}
 

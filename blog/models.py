@@ -142,8 +142,13 @@ post_tags = Table(
     db.metadata,
     Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+    # The post's published_at while it is an article that is not a draft (Post.will_be_listed), else NULL;
+    # kept on write (blog/listing_counts.py). A tag page reads its posts, newest first, from the index below
+    # alone: a deep page skips index entries of that tag, never every post of the blog.
+    Column("listed_at", UTCDateTime),
     # A tag's posts are read through this index (the primary key starts with the post).
     Index("ix_post_tags_tag_id_post_id", "tag_id", "post_id"),
+    Index("ix_post_tags_tag_id_listed_at_post_id", "tag_id", "listed_at", "post_id"),
 )
 
 
@@ -257,6 +262,9 @@ class Tag(Model):
     name: Mapped[str] = mapped_column(String(50))
     # The slug is the lower-cased name, so "Python" and "python" are one tag.
     slug: Mapped[str] = mapped_column(String(60), unique=True)
+    # Articles carrying the tag that are listed or scheduled to be (post_tags.listed_at set), kept on write
+    # (blog/listing_counts.py): a tag page counts only the scheduled ones, which are few.
+    post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     posts: Mapped[list[Post]] = relationship(secondary=post_tags, back_populates="tags")
 
@@ -375,6 +383,12 @@ class Post(Model):
         Pages are visible (at /<slug>, in search and the sitemap) but never listed.
         """
         return and_(cls.is_visible(), cls.kind == PostKind.POST)
+
+    @classmethod
+    def will_be_listed(cls):
+        """SQL: is_listed() now or once its publish time comes (an article, not a draft, with a time): what the
+        stored listing counts hold (Tag.post_count, SiteState.post_count); a page subtracts the scheduled ones."""
+        return and_(cls.is_draft.is_(False), cls.published_at.is_not(None), cls.kind == PostKind.POST)
 
     @property
     def is_page(self) -> bool:
@@ -745,6 +759,20 @@ class SiteState(Model):
     content_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Articles listed or scheduled to be (Post.will_be_listed), kept on write (blog/listing_counts.py) so the
+    # archive never counts every post; None: not known (the row was made again), count the long way.
+    post_count: Mapped[int | None] = mapped_column(Integer)
+
+
+class ArchiveMonth(Model):
+    """A month of the archive's month list: its articles listed or scheduled to be, kept on write
+    (blog/listing_counts.py), so the list is read from these rows, never from every post."""
+
+    __tablename__ = "archive_months"
+
+    # year * 100 + month in SITE_TIMEZONE, as Post.published_month.
+    month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 def month_key(published_at: datetime | None) -> int | None:

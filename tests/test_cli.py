@@ -168,11 +168,13 @@ OLD_HEAD = "66a1b5616c5d"  # the revision before ids were made never to be reuse
 
 
 def row_ids(engine) -> dict[str, list]:
-    """Every table's rows by id (or by all columns where there is no id), search index tables included."""
+    """Every table's rows by id (or by primary key, or all columns where there is none), search index tables
+    included: a column a later migration adds changes no row's key."""
     found = {}
     with engine.connect() as conn:
         for table in sa.inspect(conn).get_table_names():
             columns = [c["name"] for c in sa.inspect(conn).get_columns(table)]
+            columns = sa.inspect(conn).get_pk_constraint(table)["constrained_columns"] or columns
             key = "id" if "id" in columns else ", ".join(f'"{c}"' for c in columns)
             found[table] = [tuple(row) for row in conn.execute(sa.text(f'SELECT {key} FROM "{table}" ORDER BY 1'))]
     return found

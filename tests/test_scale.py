@@ -64,6 +64,7 @@ READER_PAGES = [
     "/posts/",
     "/posts/?page=2",
     "/tags/common",
+    "/tags/common?page=2",
     "/archive/{year}/{month:02d}",
     "/posts/post-0",
     "/posts/post-0/comments.atom",

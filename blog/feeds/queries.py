@@ -20,7 +20,7 @@ def feed_posts_by(author: User) -> Select:
 
 
 def feed_posts_tagged(tag: Tag) -> Select:
-    return posts_tagged(tag).options(selectinload(Post.tags)).limit(FEED_SIZE)
+    return posts_tagged(tag, FEED_SIZE).options(selectinload(Post.tags))
 
 
 def sitemap_posts(first_id: int, last_id: int) -> Select:
@@ -46,10 +46,6 @@ def sitemap_tags(limit: int) -> Select:
 
 def newest_listed() -> Select:
     return select(Post.updated_at).where(Post.is_listed()).order_by(Post.published_at.desc(), Post.id.desc()).limit(1)
-
-
-def listed_count() -> Select:
-    return select(func.count()).select_from(Post).where(Post.is_listed())
 
 
 def highest_post_id() -> Select:

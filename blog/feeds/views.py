@@ -7,7 +7,7 @@ from ..authors.queries import author_by_slug, authors_with_listed_posts
 from ..comments.queries import feed_comments
 from ..extensions import db
 from ..models import utcnow
-from ..posts.queries import archive_months, tag_by_slug, visible_post_by_slug
+from ..posts.queries import archive_months, listed_count, tag_by_slug, visible_post_by_slug
 from ..templating import absolute_url
 from . import queries
 
@@ -82,7 +82,7 @@ def sitemap_file(number: int):
     per_file = current_app.config["SITEMAP_URLS_PER_FILE"]
     if number == 1:
         per_page = current_app.config["POSTS_PER_PAGE"]
-        listed = db.session.scalar(queries.listed_count()) or 0
+        listed = db.session.scalar(listed_count()) or 0
         archive_pages = min(max(1, -(-listed // per_page)), per_file // 2)
         months = archive_months()[: per_file // 4]
         tags = db.session.scalars(queries.sitemap_tags(max(0, per_file - 1 - archive_pages - len(months)))).all()

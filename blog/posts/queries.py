@@ -4,11 +4,11 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Integer, Select, case, cast, exists, func, literal, select, tuple_, union_all
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy import Select, func, literal, select, tuple_, union_all
+from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
 from ..extensions import db
-from ..models import Media, Post, PostKind, Redirect, Tag, UTCDateTime, post_tags, utcnow
+from ..models import ArchiveMonth, Media, Post, PostKind, Redirect, SiteState, Tag, UTCDateTime, post_tags, utcnow
 from .links import post_url
 
 
@@ -61,8 +61,17 @@ def post_by_slug(slug: str) -> Select:
 def visible_post_by_slug(slug: str) -> Select:
     """An article or a page readers may see, by its slug: what /posts/<slug>, /<slug> and the comment
     routes look up (a page's comments are posted and fed like an article's)."""
-    # One post: its tags come in the same query (a join), not in a query of their own.
-    return select(Post).where(Post.is_visible(), Post.slug == slug).options(*listing_loads(), joinedload(Post.tags))
+    # One post: its tags come in the same query (a join), not in a query of their own. Two plain outer joins
+    # (not joinedload's nested "LEFT JOIN (post_tags JOIN tags)", which SQLite builds whole for every tag link
+    # of the blog): the post's own links by the join table's key, then each tag by its id.
+    return (
+        select(Post)
+        .outerjoin(post_tags, post_tags.c.post_id == Post.id)
+        .outerjoin(Tag, Tag.id == post_tags.c.tag_id)
+        .where(Post.is_visible(), Post.slug == slug)
+        .options(*listing_loads(), contains_eager(Post.tags))
+        .order_by(Tag.name)
+    )
 
 
 def visible_post(post_id: int) -> Select:
@@ -70,21 +79,40 @@ def visible_post(post_id: int) -> Select:
     return select(Post).where(Post.is_visible(), Post.id == post_id).options(*listing_loads())
 
 
-def posts_tagged(tag: Tag) -> Select:
-    """A tag's posts, newest first: the listing index gives the order and the join table's key says which
-    are tagged, so a page reads only the posts up to it, never every post of the tag (nor every post)."""
-    tagged = exists().where(post_tags.c.post_id == Post.id, post_tags.c.tag_id == tag.id)
-    return published_posts().where(tagged)
+def posts_tagged(tag: Tag, limit: int) -> Select:
+    """A tag's newest posts, found through tagged_post_ids (the tag page pages through those ids itself)."""
+    return published_posts().where(Post.id.in_(tagged_post_ids(tag).limit(limit).scalar_subquery()))
+
+
+def tagged_post_ids(tag: Tag) -> Select:
+    """The ids of a tag's listed posts, newest first, from the join table's (tag_id, listed_at, post_id) index
+    alone: a page skips that tag's entries up to it, never reads every post of the tag or of the blog."""
+    return (
+        select(post_tags.c.post_id)
+        .where(post_tags.c.tag_id == tag.id, post_tags.c.listed_at <= utcnow())
+        .order_by(post_tags.c.listed_at.desc(), post_tags.c.post_id.desc())
+    )
 
 
 def tagged_count(tag: Tag) -> Select:
-    """How many listed posts carry the tag, counted from the join table's (tag_id, post_id) index."""
-    return (
+    """How many listed posts carry the tag: the count kept on the tag less its scheduled posts (few)."""
+    scheduled = (
         select(func.count())
         .select_from(post_tags)
-        .join(Post, Post.id == post_tags.c.post_id)
-        .where(post_tags.c.tag_id == tag.id, Post.is_listed())
+        .where(post_tags.c.tag_id == tag.id, post_tags.c.listed_at > utcnow())
+        .scalar_subquery()
     )
+    return select(Tag.post_count - scheduled).where(Tag.id == tag.id)
+
+
+def listed_count() -> Select:
+    """How many posts the archive lists: the count kept in site_state less the scheduled posts (few, read
+    from the listing index); counted the long way only when the kept count is not known."""
+    now = utcnow()
+    scheduled = select(func.count()).select_from(Post).where(Post.will_be_listed(), Post.published_at > now)
+    kept = select(SiteState.post_count).where(SiteState.id == 1)
+    every = select(func.count()).select_from(Post).where(Post.is_listed())
+    return select(func.coalesce(kept.scalar_subquery() - scheduled.scalar_subquery(), every.scalar_subquery()))
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
@@ -103,20 +131,25 @@ def posts_in_month(year: int, month: int) -> Select:
 def archive_months() -> list[tuple[date, int]]:
     """(first day of the month, count) for every month with visible posts, newest first.
 
-    One aggregate over the month each post was published in, in the site's time zone: a key kept on the
-    post row on write (Post.published_month), read from the index that holds it with published_at. The
-    "published by now" part of Post.is_listed() is counted inside the sum so that this index alone answers.
+    Read from the counts kept on write per month in the site's time zone (ArchiveMonth), less each month's
+    scheduled posts: one query whose work grows with the months and the scheduled posts, not the posts.
     """
-    now = utcnow()
-    published = func.sum(case((Post.published_at <= now, 1), else_=0))
-    rows = db.session.execute(
-        select(Post.published_month, cast(published, Integer))
-        .where(Post.kind == PostKind.POST, Post.is_draft.is_(False), Post.published_month.is_not(None))
+    # The scheduled posts found by time on the listing index (by month, SQLite would read the whole month index).
+    scheduled_ids = select(Post.id).where(Post.will_be_listed(), Post.published_at > utcnow())
+    scheduled = (
+        select(Post.published_month.label("month"), func.count().label("n"))
+        .where(Post.id.in_(scheduled_ids))
         .group_by(Post.published_month)
-        .having(published > 0)
-        .order_by(Post.published_month.desc())
+        .subquery()
     )
-    return [(date(key // 100, key % 100, 1), count) for key, count in rows if key is not None]
+    listed = ArchiveMonth.post_count - func.coalesce(scheduled.c.n, 0)
+    rows = db.session.execute(
+        select(ArchiveMonth.month, listed)
+        .outerjoin(scheduled, scheduled.c.month == ArchiveMonth.month)
+        .where(listed > 0)
+        .order_by(ArchiveMonth.month.desc())
+    )
+    return [(date(key // 100, key % 100, 1), count) for key, count in rows]
 
 
 def neighbours(post: Post) -> tuple[Post | None, Post | None]:

@@ -8,22 +8,23 @@ from .links import post_url
 from .queries import (
     archive_months,
     article_links,
+    listed_count,
     month_bounds,
     posts_in_month,
-    posts_tagged,
     published_posts,
     redirect_for_path,
     tag_by_slug,
     tagged_count,
+    tagged_post_ids,
     visible_post_by_slug,
 )
 
 bp = Blueprint("posts", __name__)
 
 
-def paginate(query, count=None):
+def paginate(query, count=None, ids=None):
     per_page = current_app.config["POSTS_PER_PAGE"]
-    return paginate_posts(db.session, query, page=page_number(), per_page=per_page, count_select=count)
+    return paginate_posts(db.session, query, page=page_number(), per_page=per_page, count_select=count, ids_select=ids)
 
 
 @bp.get("/")
@@ -41,7 +42,8 @@ def home():
 
 @bp.get("/posts/")
 def archive():
-    return render_template("posts/archive.html", pagination=paginate(published_posts()), months=archive_months())
+    pagination = paginate(published_posts(), count=listed_count())  # the count kept on write
+    return render_template("posts/archive.html", pagination=pagination, months=archive_months())
 
 
 def moved_to(post):
@@ -65,7 +67,7 @@ def article(slug: str):
 @bp.get("/tags/<slug>")
 def tag(slug: str):
     tag = db.first_or_404(tag_by_slug(slug))
-    pagination = paginate(posts_tagged(tag), count=tagged_count(tag))
+    pagination = paginate(published_posts(), count=tagged_count(tag), ids=tagged_post_ids(tag))
     if not pagination.total:
         abort(404)  # a tag whose posts are all drafts or scheduled does not exist for readers yet
     return render_template("posts/tag.html", tag=tag, pagination=pagination)
