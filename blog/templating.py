@@ -24,11 +24,30 @@ POST_STATUS_LABELS = {
 }
 
 
+# Texts of dates and times already shown, by value, format, language and zone: formatted once per distinct
+# value (a page shows the same comment times at every render); bounded, and valid forever (pure functions).
+_TEXTS_KEPT = 8192
+
+
+def _remembered(texts: dict, key, make) -> str:
+    text = texts.get(key)
+    if text is None:
+        if len(texts) >= _TEXTS_KEPT:
+            texts.clear()
+        text = texts[key] = make()
+    return text
+
+
 def _iso_datetime(app: Flask):
+    texts: dict = {}
+
     def iso_datetime(value) -> str:
         """Machine-readable time for <time datetime>, in the site's zone with its offset."""
-        return (
-            (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(_zone(app)).isoformat(timespec="minutes")
+        zone = _zone(app)
+        return _remembered(
+            texts,
+            (value, zone),
+            lambda: (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone).isoformat(timespec="minutes"),
         )
 
     return iso_datetime
@@ -103,10 +122,16 @@ def _formatter(kind: str, app: Flask):
 
     The site has one language and one zone (no per-request selector), read from the app's settings."""
 
+    texts: dict = {}
+
     def format_value(value, fmt: str = "long" if kind == "date" else "short") -> str:
-        pattern = _date_pattern(kind, fmt, app.config["BABEL_DEFAULT_LOCALE"])
+        locale, zone = app.config["BABEL_DEFAULT_LOCALE"], _zone(app)
+        return _remembered(texts, (value, fmt, locale, zone), lambda: formatted(value, fmt, locale, zone))
+
+    def formatted(value, fmt: str, locale: str, zone: ZoneInfo) -> str:
+        pattern = _date_pattern(kind, fmt, locale)
         if isinstance(value, datetime):
-            local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(_zone(app))
+            local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
             value = local.date() if kind == "date" else local
         return pattern.apply(value)
 
