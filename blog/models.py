@@ -356,7 +356,9 @@ class Post(Model):
 
         `now` may be a bind parameter, in a statement built once and bound per request."""
         return and_(
-            cls.is_draft.is_(False), cls.published_at.is_not(None), cls.published_at <= (utcnow() if now is None else now)
+            cls.is_draft.is_(False),
+            cls.published_at.is_not(None),
+            cls.published_at <= (utcnow() if now is None else now),
         )
 
     @classmethod

@@ -47,7 +47,9 @@ def _iso_datetime(app: Flask):
         return _remembered(
             texts,
             (value, zone),
-            lambda: (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone).isoformat(timespec="minutes"),
+            lambda: (
+                (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone).isoformat(timespec="minutes")
+            ),
         )
 
     return iso_datetime
@@ -85,7 +87,7 @@ class CompiledPattern:
     def __init__(self, pattern: DateTimePattern, locale: Locale):
         self.pattern, self.locale = pattern, locale
         reads: set[str] = set()
-        for name in re.findall(r"%\(([^)]+)\)s", pattern.format):
+        for name in re.findall(r"%\(([^)]+)\)s", cast(str, pattern.format)):
             if name[0] not in _FIELD_READS:
                 self.key = None
                 break

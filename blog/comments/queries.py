@@ -82,7 +82,7 @@ def thread_statements(moderator: bool, with_own_ids: bool) -> tuple[Select, Sele
     """(top-level comments, their replies) for a kind of reader, built once per process: composing the
     conditions costs more than running them, so the post, the reader's own comment ids and the page's
     top-level ids are bound per request (`post_id`, `own_ids`, `root_ids`)."""
-    own_ids = bindparam("own_ids", expanding=True) if with_own_ids else set()
+    own_ids: set[int] | BindParameter = bindparam("own_ids", expanding=True) if with_own_ids else set()
     roots = counted_page(top_level_comments(bindparam("post_id"), top_level_condition(own_ids, moderator)))
     # Every status: a held or spam reply is not shown, but the approved replies under it are.
     replies = (
