@@ -256,6 +256,9 @@ def table_columns(conn, table: str) -> list[str]:
 
 def derived_columns(conn, rows: dict) -> None:
     """Columns later migrations add to posts (kept on write by the app): filled here the same way."""
+    if "slug" in table_columns(conn, "users"):  # author pages: /authors/<slug>, unique
+        for user in rows["users"]:
+            user["slug"] = user["name"].lower().replace(" ", "-")
     post_cols = set(table_columns(conn, "posts"))
     if "comment_count" in post_cols:
         counts = comment_counts(rows["comments"])

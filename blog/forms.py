@@ -1,9 +1,14 @@
 """Pieces shared by every form: validators for text people type, and the CSRF-only button form."""
 
 import re
+from functools import lru_cache
 
+from babel import support
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.i18n import messages_path
 from wtforms.validators import Length, ValidationError
 
 # Tabs and newlines are text; every other control character (NUL above all, which PostgreSQL
@@ -12,6 +17,33 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = re.compile(r"[\r\n]")
 # Bidirectional overrides and isolates let a name display as something else ("moc.elpmaxe"...).
 _BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+@lru_cache(maxsize=16)
+def _wtforms_catalogue(locale: str) -> support.NullTranslations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class WTFormsTranslations:
+    """WTForms' own messages in the page's language, read from disk once per process and language:
+    Flask-WTF reads the catalogue again on every request that builds a form (a millisecond of every
+    article page, for its comment form)."""
+
+    def gettext(self, string: str) -> str:
+        return _wtforms_catalogue(str(get_locale())).ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return _wtforms_catalogue(str(get_locale())).ungettext(singular, plural, n)
+
+
+WTFORMS_TRANSLATIONS = WTFormsTranslations()
+
+
+def wtforms_translations(meta, form):
+    """A form Meta's get_translations: the same messages as Flask-WTF's, from the catalogue kept above."""
+    if not current_app.config.get("WTF_I18N_ENABLED", True):
+        return None
+    return WTFORMS_TRANSLATIONS
 
 
 class NoControlCharacters:

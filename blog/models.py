@@ -372,17 +372,23 @@ class Post(Model):
     tags: Mapped[list[Tag]] = relationship(secondary=post_tags, back_populates="posts", order_by="Tag.name")
 
     @classmethod
-    def is_visible(cls):
-        """SQL condition for posts readers may see: not a draft and already published."""
-        return and_(cls.is_draft.is_(False), cls.published_at.is_not(None), cls.published_at <= utcnow())
+    def is_visible(cls, now=None):
+        """SQL condition for posts readers may see: not a draft and already published.
+
+        `now` may be a bind parameter, in a statement built once and bound per request."""
+        return and_(
+            cls.is_draft.is_(False),
+            cls.published_at.is_not(None),
+            cls.published_at <= (utcnow() if now is None else now),
+        )
 
     @classmethod
-    def is_listed(cls):
+    def is_listed(cls, now=None):
         """SQL condition for a published post that belongs in listings, feeds, archives, counts and neighbours.
 
         Pages are visible (at /<slug>, in search and the sitemap) but never listed.
         """
-        return and_(cls.is_visible(), cls.kind == PostKind.POST)
+        return and_(cls.is_visible(now), cls.kind == PostKind.POST)
 
     @classmethod
     def will_be_listed(cls):

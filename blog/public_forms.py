@@ -17,6 +17,7 @@ from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import HiddenField, StringField
 
+from .forms import wtforms_translations
 from .page_cache import form_token_delay
 from .security import security_event
 
@@ -53,6 +54,7 @@ class PublicForm(FlaskForm):
 
     class Meta:
         csrf = False  # replaced by the stateless token below
+        get_translations = wtforms_translations
 
     form_name = "public"
     token = HiddenField()

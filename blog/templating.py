@@ -1,7 +1,9 @@
 """Jinja filters and globals shared by every template."""
 
+import re
 from datetime import UTC, datetime
 from functools import lru_cache
+from operator import attrgetter
 from typing import Literal, cast
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -22,11 +24,32 @@ POST_STATUS_LABELS = {
 }
 
 
+# Texts of dates and times already shown, by value, format, language and zone: formatted once per distinct
+# value (a page shows the same comment times at every render); bounded, and valid forever (pure functions).
+_TEXTS_KEPT = 8192
+
+
+def _remembered(texts: dict, key, make) -> str:
+    text = texts.get(key)
+    if text is None:
+        if len(texts) >= _TEXTS_KEPT:
+            texts.clear()
+        text = texts[key] = make()
+    return text
+
+
 def _iso_datetime(app: Flask):
+    texts: dict = {}
+
     def iso_datetime(value) -> str:
         """Machine-readable time for <time datetime>, in the site's zone with its offset."""
-        return (
-            (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(_zone(app)).isoformat(timespec="minutes")
+        zone = _zone(app)
+        return _remembered(
+            texts,
+            (value, zone),
+            lambda: (
+                (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone).isoformat(timespec="minutes")
+            ),
         )
 
     return iso_datetime
@@ -35,15 +58,65 @@ def _iso_datetime(app: Flask):
 NAMED_FORMATS = ("full", "long", "medium", "short")
 
 
+# What each Babel pattern field reads of a date or time, for the fields whose text that alone decides.
+# Fields not listed (time zones, day of year, week numbers, flexible day periods ...) go to Babel each time.
+_FIELD_READS = {
+    "y": ("year",),
+    "M": ("month",),
+    "L": ("month",),
+    "d": ("day",),
+    "E": ("year", "month", "day"),  # the weekday
+    "e": ("year", "month", "day"),
+    "c": ("year", "month", "day"),
+    "a": ("hour",),
+    "h": ("hour",),
+    "H": ("hour",),
+    "K": ("hour",),
+    "k": ("hour",),
+    "m": ("minute",),
+    "s": ("second",),
+}
+_KNOWN_TEXTS_KEPT = 4096
+
+
+class CompiledPattern:
+    """A parsed Babel pattern whose text is Babel's own, `pattern.apply(value, locale)`, worked out once per
+    distinct value of what the pattern shows (a date pattern once per day, "h:mm a" once per minute of the
+    day) and looked up after: a page of comments shows a hundred dates and times."""
+
+    def __init__(self, pattern: DateTimePattern, locale: Locale):
+        self.pattern, self.locale = pattern, locale
+        reads: set[str] = set()
+        for name in re.findall(r"%\(([^)]+)\)s", cast(str, pattern.format)):
+            if name[0] not in _FIELD_READS:
+                self.key = None
+                break
+            reads.update(_FIELD_READS[name[0]])
+        else:
+            self.key = attrgetter(*sorted(reads)) if reads else (lambda value: None)
+        self.known: dict = {}
+
+    def apply(self, value) -> str:
+        if self.key is None:
+            return self.pattern.apply(value, self.locale)
+        key = self.key(value)
+        text = self.known.get(key)
+        if text is None:
+            if len(self.known) >= _KNOWN_TEXTS_KEPT:
+                self.known.clear()
+            text = self.known[key] = self.pattern.apply(value, self.locale)
+        return text
+
+
 @lru_cache(maxsize=256)
-def _date_pattern(kind: str, fmt: str, locale_name: str) -> tuple[Locale, DateTimePattern]:
+def _date_pattern(kind: str, fmt: str, locale_name: str) -> CompiledPattern:
     """The parsed Babel pattern of a named or custom format, once per process (not once per date shown)."""
     locale = Locale.parse(locale_name)
     if fmt in NAMED_FORMATS:
         name = cast(Literal["full", "long", "medium", "short"], fmt)
         named = get_date_format(name, locale=locale) if kind == "date" else get_time_format(name, locale=locale)
-        return locale, parse_pattern(named)
-    return locale, parse_pattern(fmt)
+        return CompiledPattern(parse_pattern(named), locale)
+    return CompiledPattern(parse_pattern(fmt), locale)
 
 
 def _formatter(kind: str, app: Flask):
@@ -51,12 +124,18 @@ def _formatter(kind: str, app: Flask):
 
     The site has one language and one zone (no per-request selector), read from the app's settings."""
 
+    texts: dict = {}
+
     def format_value(value, fmt: str = "long" if kind == "date" else "short") -> str:
-        locale, pattern = _date_pattern(kind, fmt, app.config["BABEL_DEFAULT_LOCALE"])
+        locale, zone = app.config["BABEL_DEFAULT_LOCALE"], _zone(app)
+        return _remembered(texts, (value, fmt, locale, zone), lambda: formatted(value, fmt, locale, zone))
+
+    def formatted(value, fmt: str, locale: str, zone: ZoneInfo) -> str:
+        pattern = _date_pattern(kind, fmt, locale)
         if isinstance(value, datetime):
-            local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(_zone(app))
+            local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
             value = local.date() if kind == "date" else local
-        return pattern.apply(value, locale)
+        return pattern.apply(value)
 
     return format_value
 

@@ -199,7 +199,8 @@ def test_a_published_comment_shows_to_every_reader_with_its_count_on_listings(ma
     article = reader.get("/posts/hello")
     assert heading(article) == "1 comment"
     shown = item(comments_section(article), first)
-    assert f'<strong id="comment-{first}-by" class="comment-author">Bo Reader</strong>' in shown
+    assert f'<strong id="by-{first}" class="comment-author">Bo Reader</strong>' in shown
+    assert f'<article aria-labelledby="by-{first}">' in shown
     assert "<p>What a <em>lovely</em> walk.</p>" in shown
     assert AWAITING not in shown
     assert "bo@example.com" not in text(article), "the email is never shown publicly"
@@ -1308,3 +1309,55 @@ def test_two_moderators_deleting_and_approving_at_once_never_get_a_500(live_blog
     assert [a for a in answers if a[1] != 302] == []  # never a 500, every answer a redirect back
     assert all(status_of(app, comment_id) is None for comment_id in ids)  # the delete always wins
     assert all(message == "done" for action, _, message in answers if action == "delete")
+
+
+# --- size --------------------------------------------------------------------------------------------------------
+
+
+def test_fifty_comments_keep_every_part_in_lean_markup(make_app):
+    """The bench's article (1,284 words, 50 threaded comments of 20 to 40 words): what the page adds around
+    the words it shows, the comment markup above all, stays small, and no comment loses its parts."""
+    import random
+
+    from blog.models import utcnow
+
+    app, content, _ = make_blog(make_app)
+    rng = random.Random(13)
+    vocabulary = "river city morning letter train window garden kitchen winter summer market bridge".split()
+
+    def sentence(count: int) -> str:
+        return " ".join(rng.choice(vocabulary) for _ in range(count)).capitalize() + "."
+
+    body = "\n\n".join(sentence(90) for _ in range(1284 // 90 + 1))
+    post_id = content.post("Fifty voices", body, slug="fifty")
+    with app.app_context():
+        comments: list[Comment] = []
+        for n in range(50):
+            parent = comments[rng.randrange(len(comments))] if n and rng.random() < 0.4 else None
+            said = sentence(rng.randrange(20, 41))
+            comment = Comment(
+                post_id=post_id,
+                parent_id=parent.id if parent else None,
+                root_id=(parent.root_id or parent.id) if parent else None,
+                depth=min(parent.depth + 1, 4) if parent else 1,
+                name=f"Reader {n}",
+                email=f"reader{n}@example.com",
+                body=said,
+                body_html=render_comment(said),
+                status=Comment.APPROVED,
+                created_at=utcnow() - timedelta(minutes=100 - n),
+            )
+            db.session.add(comment)
+            db.session.flush()
+            comments.append(comment)
+        db.session.commit()
+        ids = [c.id for c in comments]
+        words = sum(len(c.body_html.encode()) for c in comments)
+
+    section = comments_section(app.test_client().get("/posts/fifty"))
+    for comment_id in ids:  # each comment keeps its author, time, words and Reply link
+        shown = item(section, comment_id)
+        assert 'class="comment-author">Reader ' in shown and "<time datetime=" in shown
+        assert f"?reply_to={comment_id}#comment-form" in shown and '<span class="visually-hidden"> to Reader' in shown
+    # The section wrapped its 10.5 KB of comments in 30.2 KB of markup before (580 bytes a comment), 25.7 KB now.
+    assert len(section.encode()) - words <= 27 * 1024

@@ -2,15 +2,16 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import cast
 
 from flask import current_app
-from sqlalchemy import Select, and_, case, func, or_, select, tuple_
+from sqlalchemy import BindParameter, Select, and_, bindparam, case, func, or_, select, tuple_
 from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
 from ..models import Comment, Post
-from ..paging import paginate_select
+from ..paging import counted_page, paginate_select
 from ..posts.links import post_url
 
 
@@ -24,8 +25,10 @@ class Node:
     children: list["Node"] = field(default_factory=list)
 
 
-def visible_condition(own_ids: set[int], moderator: bool, comment=Comment):
+def visible_condition(own_ids: set[int] | BindParameter, moderator: bool, comment=Comment):
     """SQL: the comments this reader sees with their text (placeholders aside); `is_shown` is its twin.
+
+    `own_ids` may be an expanding bind parameter, in a statement built once and bound per request.
 
     One comment's own part of the rule: the thread part (a spam or held top-level comment hides its
     replies) is the page's shape, top_level_condition and build_tree, and in one condition
@@ -33,7 +36,7 @@ def visible_condition(own_ids: set[int], moderator: bool, comment=Comment):
     """
     if moderator:
         return comment.status.in_([Comment.APPROVED, Comment.PENDING])
-    if own_ids:  # a commenter's browser sees their own held comments
+    if isinstance(own_ids, BindParameter) or own_ids:  # a commenter's browser sees their own held comments
         return or_(comment.status == Comment.APPROVED, and_(comment.id.in_(own_ids), comment.status != Comment.DELETED))
     return comment.status == Comment.APPROVED
 
@@ -57,7 +60,7 @@ def feed_comments(post: Post, limit: int = 50) -> Select:
     )
 
 
-def top_level_condition(own_ids: set[int], moderator: bool):
+def top_level_condition(own_ids: set[int] | BindParameter, moderator: bool):
     """Top-level comments this reader sees: the visible ones, and placeholders with a visible reply."""
     reply = aliased(Comment)
     has_shown_reply = (
@@ -66,30 +69,44 @@ def top_level_condition(own_ids: set[int], moderator: bool):
     return or_(visible_condition(own_ids, moderator), and_(Comment.status == Comment.DELETED, has_shown_reply))
 
 
-def top_level_comments(post: Post, visible) -> Select:
+def top_level_comments(post_id, visible) -> Select:
     return (
         select(Comment)
-        .where(Comment.post_id == post.id, Comment.parent_id.is_(None), visible)
+        .where(Comment.post_id == post_id, Comment.parent_id.is_(None), visible)
         .order_by(Comment.created_at, Comment.id)
     )
 
 
+@cache
+def thread_statements(moderator: bool, with_own_ids: bool) -> tuple[Select, Select]:
+    """(top-level comments, their replies) for a kind of reader, built once per process: composing the
+    conditions costs more than running them, so the post, the reader's own comment ids and the page's
+    top-level ids are bound per request (`post_id`, `own_ids`, `root_ids`)."""
+    own_ids: set[int] | BindParameter = bindparam("own_ids", expanding=True) if with_own_ids else set()
+    roots = counted_page(top_level_comments(bindparam("post_id"), top_level_condition(own_ids, moderator)))
+    # Every status: a held or spam reply is not shown, but the approved replies under it are.
+    replies = (
+        select(Comment)
+        .where(Comment.root_id.in_(bindparam("root_ids", expanding=True)))
+        .order_by(Comment.created_at, Comment.id)
+    )
+    return roots, replies
+
+
 def comment_thread(post: Post, page: int, own_ids: set[int], moderator: bool):
     """One page of top-level comments with all their replies: two queries plus the count."""
+    roots_select, replies_select = thread_statements(moderator, bool(own_ids) and not moderator)
+    params: dict = {"post_id": post.id}
+    if own_ids and not moderator:
+        params["own_ids"] = sorted(own_ids)
     # The page's rows carry the count of top-level comments: no count query.
     pagination = paginate_select(
-        db.session,
-        top_level_comments(post, top_level_condition(own_ids, moderator)),
-        page=page,
-        per_page=current_app.config["COMMENT_PAGE_SIZE"],
+        db.session, roots_select, page=page, per_page=current_app.config["COMMENT_PAGE_SIZE"], params=params
     )
     roots = list(pagination.items)
     replies: Sequence[Comment] = []
     if roots:
-        # Every status: a held or spam reply is not shown, but the approved replies under it are.
-        replies = db.session.scalars(
-            select(Comment).where(Comment.root_id.in_([c.id for c in roots])).order_by(Comment.created_at, Comment.id)
-        ).all()
+        replies = db.session.scalars(replies_select, {"root_ids": [c.id for c in roots]}).all()
 
     def shown(comment: Comment) -> bool:
         return is_shown(comment, own_ids, moderator)

@@ -1,10 +1,11 @@
 """Named queries for what readers may see; each returns a select() or a plain value."""
 
 from datetime import date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, func, literal, select, tuple_, union_all
+from sqlalchemy import Select, bindparam, func, literal, select, tuple_, union_all
 from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
 from ..extensions import db
@@ -61,14 +62,21 @@ def post_by_slug(slug: str) -> Select:
 def visible_post_by_slug(slug: str) -> Select:
     """An article or a page readers may see, by its slug: what /posts/<slug>, /<slug> and the comment
     routes look up (a page's comments are posted and fed like an article's)."""
+    return visible_post_by_slug_select().params(slug=slug, now=utcnow())
+
+
+@cache
+def visible_post_by_slug_select() -> Select:
+    """visible_post_by_slug's statement, built once per process (`slug` and `now` are bound per request)."""
     # One post: its tags come in the same query (a join), not in a query of their own. Two plain outer joins
     # (not joinedload's nested "LEFT JOIN (post_tags JOIN tags)", which SQLite builds whole for every tag link
     # of the blog): the post's own links by the join table's key, then each tag by its id.
+    visible = Post.is_visible(bindparam("now", type_=UTCDateTime))
     return (
         select(Post)
         .outerjoin(post_tags, post_tags.c.post_id == Post.id)
         .outerjoin(Tag, Tag.id == post_tags.c.tag_id)
-        .where(Post.is_visible(), Post.slug == slug)
+        .where(visible, Post.slug == bindparam("slug"))
         .options(*listing_loads(), contains_eager(Post.tags))
         .order_by(Tag.name)
     )
@@ -183,30 +191,38 @@ def article_links(post: Post) -> tuple[Post | None, Post | None, list[Post]]:
 
     Each list is the one neighbours() and recent_posts() give, read with only the columns a link shows.
     """
-    key, here = tuple_(Post.published_at, Post.id), tuple_(literal(post.published_at, UTCDateTime), post.id)
-    newest_first = (Post.published_at.desc(), Post.id.desc())
-    arms = [
-        select(Post.id, literal(1).label("which")).where(Post.is_listed(), key < here).order_by(*newest_first),
-        select(Post.id, literal(2).label("which"))
-        .where(Post.is_listed(), key > here)
-        .order_by(Post.published_at, Post.id),
-        select(Post.id, literal(3).label("which")).where(Post.is_listed()).order_by(*newest_first),
-    ]
-    links = union_all(
-        *(arm.limit(n).subquery().select() for arm, n in zip(arms, (1, 1, RECENT_LINKS), strict=True))
-    ).subquery("links")
-    rows = db.session.execute(
-        select(Post, links.c.which)
-        .join(links, links.c.id == Post.id)
-        .options(load_only(Post.slug, Post.kind, Post.title, Post.excerpt, Post.published_at))
-    ).all()
+    params = {"published_at": post.published_at, "post_id": post.id, "now": utcnow()}
     found: dict[int, list[Post]] = {1: [], 2: [], 3: []}
-    for linked, which in cast_rows(rows):
+    for linked, which in cast_rows(db.session.execute(article_links_select(), params).all()):
         found[which].append(linked)
     recent = sorted(found[3], key=lambda p: (p.published_at, p.id), reverse=True)
     older = found[1][0] if found[1] else None
     newer = found[2][0] if found[2] else None
     return older, newer, recent
+
+
+@cache
+def article_links_select() -> Select:
+    """article_links' statement, built once per process: the post and the time are bound per request."""
+    now = bindparam("now", type_=UTCDateTime)
+    key = tuple_(Post.published_at, Post.id)
+    here = tuple_(bindparam("published_at", type_=UTCDateTime), bindparam("post_id"))
+    newest_first = (Post.published_at.desc(), Post.id.desc())
+    arms = [
+        select(Post.id, literal(1).label("which")).where(Post.is_listed(now), key < here).order_by(*newest_first),
+        select(Post.id, literal(2).label("which"))
+        .where(Post.is_listed(now), key > here)
+        .order_by(Post.published_at, Post.id),
+        select(Post.id, literal(3).label("which")).where(Post.is_listed(now)).order_by(*newest_first),
+    ]
+    links = union_all(
+        *(arm.limit(n).subquery().select() for arm, n in zip(arms, (1, 1, RECENT_LINKS), strict=True))
+    ).subquery("links")
+    return (
+        select(Post, links.c.which)
+        .join(links, links.c.id == Post.id)
+        .options(load_only(Post.slug, Post.kind, Post.title, Post.excerpt, Post.published_at))
+    )
 
 
 def redirect_for_path(path: str) -> str | None:

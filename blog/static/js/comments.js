@@ -31,9 +31,10 @@
     var reply = event.target.closest && event.target.closest("a.reply-link");
     if (reply) {
       event.preventDefault();
-      var item = document.getElementById("comment-" + reply.dataset.commentId);
-      parentField.value = reply.dataset.commentId;
-      heading.textContent = "Reply to " + reply.dataset.commentName;
+      // The comment's id and author come from its item (li#comment-<id>, its .comment-author).
+      var item = reply.closest("li.comment");
+      parentField.value = item.id.replace("comment-", "");
+      heading.textContent = "Reply to " + item.querySelector(".comment-author").textContent;
       item.querySelector("article").insertAdjacentElement("afterend", wrap);
       cancelLink();
       var first = form.querySelector("textarea, input[type=text]");
