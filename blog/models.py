@@ -25,6 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     event,
+    false,
     func,
     inspect,
     or_,
@@ -732,6 +733,24 @@ class SiteState(Model):
     content_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The search index needs `flask search reindex` (a migration changed what it holds); the language its
+    # words were stemmed in by the last reindex (None: never reindexed, the writes' own language).
+    search_stale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    search_language: Mapped[str | None] = mapped_column(String(16))
+
+
+class SearchWord(Model):
+    """The search index's vocabulary, for "Did you mean": every indexed word (letters only, as written, in
+    lower case without diacritics) under itself and under each string one deletion away from it.
+
+    Kept by blog/search/index.py as posts are written (only ever added to; `search reindex` starts it afresh),
+    so a word that has left every post may stay until then: suggestions are counted before they are offered.
+    """
+
+    __tablename__ = "search_words"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    word: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
 def month_key(published_at: datetime | None) -> int | None:
