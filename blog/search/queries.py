@@ -9,13 +9,16 @@ When a search finds little, `suggestion` looks for a close spelling that finds m
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import current_app
 from markupsafe import Markup, escape
 from sqlalchemy import Float, Integer, bindparam, cast, column, func, literal_column, select, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import ColumnElement, Select, Subquery
+from sqlalchemy.sql.expression import ColumnClause
 
 from ..extensions import db
 from ..markdown import plain_text
@@ -84,7 +87,7 @@ def expand_prefixes(terms: list[Term], language: str | None = None) -> None:
         word = term.words[-1]
         if not term.prefix or not VOCABULARY_MIN <= len(word) <= VOCABULARY_MAX or not word.isalpha():
             continue
-        found = db.session.execute(
+        found: Iterable[str] = db.session.execute(
             text(
                 "SELECT word FROM search_words WHERE key >= :low AND key < :high AND key = word ORDER BY key LIMIT :n"
             ),
@@ -119,21 +122,21 @@ def tsquery(terms: list[Term], weight: str = "") -> str:
     return " & ".join(parts)
 
 
-def _candidates(terms: list[Term], limit: int, scored: bool):
+def _candidates(terms: list[Term], limit: int, scored: bool) -> Subquery:
     """A subquery of the newest `limit` matching post ids (both indexes give that order cheaply), with
     their column-hit score when `scored`: bounded work however many posts match."""
     if db.engine.dialect.name == "postgresql":
-        vector = literal_column("posts.search_vector")
-        columns = [Post.id.label("id")]
+        vector: ColumnElement[Any] = literal_column("posts.search_vector")
+        selected: list[ColumnElement[Any]] = [Post.id.label("id")]
         if scored:
             # Which weighted parts hold any of the words: the title (A), tags (B), the excerpt (C).
-            score = sum(
+            hits = [
                 cast(vector.op("@@")(func.to_tsquery("simple", _any_of(terms, weight))), Integer) * points
                 for _, weight, points in COLUMN_WEIGHTS
-            )
-            columns.append(score.label("score"))
+            ]
+            selected.append((hits[0] + hits[1] + hits[2]).label("score"))
         return (
-            select(*columns)
+            select(*selected)
             .where(vector.op("@@")(func.to_tsquery("simple", tsquery(terms))))
             .order_by(Post.id.desc())
             .limit(limit)
@@ -149,7 +152,9 @@ def _candidates(terms: list[Term], limit: int, scored: bool):
     statement = text(
         f"SELECT {columns_sql} FROM post_search WHERE post_search MATCH :fts ORDER BY rowid DESC LIMIT :limit"
     ).bindparams(fts=fts5_query(terms), limit=limit)
-    columns = [column("id", Integer)] + ([column("score", Float)] if scored else [])
+    columns: list[ColumnClause[Any]] = [column("id", Integer)]
+    if scored:
+        columns.append(column("score", Float))
     return statement.columns(*columns).subquery("candidates")
 
 
@@ -196,7 +201,7 @@ def suggestion(terms: list[Term], found: int, language: str | None = None) -> st
     keys = sorted({key for word in typed for key in lookup_keys(word)})
     if not keys:
         return None
-    vocabulary = set(
+    vocabulary: set[str] = set(
         db.session.execute(
             text("SELECT DISTINCT word FROM search_words WHERE key IN :keys LIMIT 1000").bindparams(
                 bindparam("keys", expanding=True)
