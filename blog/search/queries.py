@@ -23,6 +23,7 @@ from sqlalchemy.sql.expression import ColumnClause
 from ..extensions import db
 from ..markdown import plain_text
 from ..models import Post
+from ..paging import paginate_select
 from ..posts.queries import listing_loads
 from .index import index_is_stale, site_language
 from .words import VOCABULARY_MAX, VOCABULARY_MIN, edit_distance, lookup_keys, stem, strip_diacritics, words
@@ -244,9 +245,8 @@ def search_posts(raw: str, page: int) -> SearchResult:
         return SearchResult(None, terms, stale=True)
     try:
         expand_prefixes(terms)
-        pagination = db.paginate(
-            matching_posts(terms), page=page, per_page=current_app.config["POSTS_PER_PAGE"], error_out=True
-        )
+        # The total comes with the page's rows (COUNT(*) OVER ()): the matches are looked up once, not twice.
+        pagination = paginate_select(db.session, matching_posts(terms), page, current_app.config["POSTS_PER_PAGE"])
         found = pagination.total or 0
         return SearchResult(pagination, terms, suggestion(terms, found) if page == 1 else None)
     except DBAPIError:
