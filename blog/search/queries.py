@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
+from flask_sqlalchemy.pagination import SelectPagination
 from markupsafe import Markup, escape
 from sqlalchemy import Float, Integer, bindparam, cast, column, func, literal_column, select, text
 from sqlalchemy.exc import DBAPIError
@@ -23,7 +24,6 @@ from sqlalchemy.sql.expression import ColumnClause
 from ..extensions import db
 from ..markdown import plain_text
 from ..models import Post
-from ..paging import paginate_select
 from ..posts.queries import listing_loads
 from .index import index_is_stale, site_language
 from .words import VOCABULARY_MAX, VOCABULARY_MIN, edit_distance, lookup_keys, stem, strip_diacritics, words
@@ -165,20 +165,40 @@ def _any_of(terms: list[Term], weight: str) -> str:
 
 
 def matching_posts(terms: list[Term]) -> Select:
-    """A select() of visible posts matching every term, best first (title hits weigh the most, then tags,
-    then the excerpt; then the newest).
+    """A select() of the ids of visible posts matching every term, best first (title hits weigh the most,
+    then tags, then the excerpt; then the newest).
 
     Bounded work at any size: only the newest SEARCH_RANK_LIMIT matches (by id, an order both indexes
     give cheaply) are ranked, so a word found in a third of 100,000 posts costs what it does in 100.
+    Ids only: the posts a page shows are read afterwards, ten rows rather than every ranked one.
     """
     found = _candidates(terms, current_app.config["SEARCH_RANK_LIMIT"], scored=True)
     return (
-        select(Post)
+        select(Post.id)
         .where(Post.is_visible())
-        .options(*listing_loads())
         .join(found, found.c.id == Post.id)
         .order_by(found.c.score.desc(), Post.published_at.desc(), Post.id.desc())
     )
+
+
+class RankedPagination(SelectPagination):
+    """A page of search results: the page's ids and the total in one query over the ranked ids
+    (COUNT(*) OVER ()), then those posts with what a listing shows."""
+
+    def _query_items(self) -> list[Any]:
+        session = self._query_args["session"]
+        ranked = self._query_args["select"].add_columns(func.count().over().label("total"))
+        rows = session.execute(ranked.limit(self.per_page).offset(self._query_offset)).all()
+        self._counted = rows[0][1] if rows else 0
+        ids = [row[0] for row in rows]
+        if not ids:
+            return []
+        posts = session.scalars(select(Post).where(Post.id.in_(ids)).options(*listing_loads())).unique()
+        by_id = {post.id: post for post in posts}
+        return [by_id[post_id] for post_id in ids if post_id in by_id]
+
+    def _query_count(self) -> int:
+        return self._counted
 
 
 def count_matches(terms: list[Term]) -> int:
@@ -245,8 +265,13 @@ def search_posts(raw: str, page: int) -> SearchResult:
         return SearchResult(None, terms, stale=True)
     try:
         expand_prefixes(terms)
-        # The total comes with the page's rows (COUNT(*) OVER ()): the matches are looked up once, not twice.
-        pagination = paginate_select(db.session, matching_posts(terms), page, current_app.config["POSTS_PER_PAGE"])
+        pagination = RankedPagination(
+            select=matching_posts(terms),
+            session=db.session,
+            page=page,
+            per_page=current_app.config["POSTS_PER_PAGE"],
+            error_out=True,
+        )
         found = pagination.total or 0
         return SearchResult(pagination, terms, suggestion(terms, found) if page == 1 else None)
     except DBAPIError:
