@@ -92,7 +92,8 @@ def expand_prefixes(terms: list[Term], language: str | None = None) -> None:
             text(
                 "SELECT word FROM search_words WHERE key >= :low AND key < :high AND key = word ORDER BY key LIMIT :n"
             ),
-            {"low": word, "high": word + "\uffff", "n": PREFIX_EXPANSIONS},
+            # The next string after every word the prefix begins, in any collation's order of letters.
+            {"low": word, "high": word[:-1] + chr(ord(word[-1]) + 1), "n": PREFIX_EXPANSIONS},
         ).scalars()
         own = term.stems[-1]
         term.expansions = sorted({stem(w, language) for w in found} - {own})
