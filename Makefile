@@ -29,6 +29,7 @@ instance/secret_key:
 # Its mails link to SITE_URL, else to this server (MAIL_FALLBACK_URL).
 run: $(VENV)/.run-installed instance/secret_key
 	$(BIN)/flask --app blog db upgrade
+	$(BIN)/flask --app blog search reindex --if-stale
 	$(BIN)/flask --app blog seed-demo --if-empty
 	MAIL_FALLBACK_URL="$${MAIL_FALLBACK_URL:-http://$(HOST):$(PORT)}" $(BIN)/flask --app blog mail send-queued --every 60 & \
 	sender=$$!; \

@@ -20,7 +20,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4  # 4: the search index holds stems, and the vocabulary is filled
 SEED = 13
 ARTICLE_SLUG = "bench-article"
 BUSIEST_SLUG = "bench-busiest"
@@ -159,6 +159,7 @@ def generate_rows(size: str):
             "id": i,
             "email": f"author{i}@example.com",
             "name": name,
+            "slug": name.lower().replace(" ", "-"),  # author pages: unique
             "password_hash": "!",
             "role": "admin" if i == 1 else "author",
             "active": True,
@@ -310,6 +311,10 @@ def comment_counts(comments: list[dict]) -> dict[int, int]:
 
 
 def search_documents(rows: dict) -> list[dict]:
+    """What blog/search/index.py writes for each post: the stems of its words, in the site's language."""
+    from blog.search.words import stemmed_text
+
+    language = os.environ.get("SITE_LANGUAGE", "en") or "en"
     names = {t["id"]: t["name"] for t in rows["tags"]}
     tags: dict[int, list[str]] = {}
     for pt in rows["post_tags"]:
@@ -318,13 +323,23 @@ def search_documents(rows: dict) -> list[dict]:
     return [
         {
             "id": p["id"],
-            "title": p["title"],
-            "tags": " ".join(sorted(tags.get(p["id"], []))),
-            "excerpt": p["excerpt"],
-            "body": strip.sub(" ", p["body_html"]),
+            "title": stemmed_text(p["title"], language),
+            "tags": stemmed_text(" ".join(sorted(tags.get(p["id"], []))), language),
+            "excerpt": stemmed_text(p["excerpt"], language),
+            "body": stemmed_text(strip.sub(" ", p["body_html"]), language),
         }
         for p in rows["posts"]
     ]
+
+
+def vocabulary_rows(rows: dict) -> list[dict]:
+    """The search vocabulary ("Did you mean"): every word of the set under its lookup keys."""
+    from blog.search.words import lookup_keys, vocabulary_words
+
+    found: set[str] = {word for t in rows["tags"] for word in vocabulary_words(t["name"])}
+    for p in rows["posts"]:
+        found |= vocabulary_words(p["title"] + " " + p["body"])
+    return [{"key": key, "word": word} for word in sorted(found) for key in sorted(lookup_keys(word))]
 
 
 def load_sqlite(engine, rows: dict) -> None:
@@ -345,6 +360,7 @@ def load_sqlite(engine, rows: dict) -> None:
             ),
             search_documents(rows),
         )
+        conn.execute(sa.text("INSERT INTO search_words (key, word) VALUES (:key, :word)"), vocabulary_rows(rows))
     with engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")
 
@@ -371,6 +387,9 @@ def load_postgres(engine, rows: dict) -> None:
             "setweight(to_tsvector('simple', d.tags), 'B') || setweight(to_tsvector('simple', d.excerpt), 'C') || "
             "setweight(to_tsvector('simple', d.body), 'D') FROM bench_docs d WHERE d.id = posts.id"
         )
+        with cursor.copy("COPY search_words (key, word) FROM STDIN") as copy:
+            for row in vocabulary_rows(rows):
+                copy.write_row([row["key"], row["word"]])
         for table in ("users", "tags", "posts", "comments"):
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

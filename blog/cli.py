@@ -23,7 +23,7 @@ from .listing_counts import recount_archive, recount_tags, sync_listed_at
 from .mail import MailConfigError, deliver
 from .models import Media, OutboxMail, Post, PostKind, Role, Tag, User, month_key, recount_comments
 from .posts.services import publish, tag_named
-from .search.index import reindex_all
+from .search.index import index_is_stale, reindex_all
 
 
 def normalise_email(address: str) -> str:
@@ -208,9 +208,17 @@ def search_group() -> None:
 
 
 @search_group.command("reindex")
+@click.option(
+    "--if-stale",
+    is_flag=True,
+    help="Only when a migration or a new SITE_LANGUAGE left the index stale (what `make run` does).",
+)
 @with_appcontext
-def reindex_command() -> None:
-    """Rebuild the search index of every post."""
+def reindex_command(if_stale: bool) -> None:
+    """Rebuild the search index of every post, in the site's language."""
+    if if_stale and not index_is_stale(db.session.connection()):
+        click.echo("The search index is up to date.")
+        return
     total = db.session.scalar(select(func.count(Post.id)))
     with click.progressbar(length=total or 0, label="Indexing posts") as bar:
         count = reindex_all(db.session.connection(), progress=lambda _post_id: bar.update(1))

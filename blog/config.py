@@ -127,7 +127,7 @@ def load_config(instance_path: str) -> dict:
         "CACHE_MAX_AGE": env_int("CACHE_MAX_AGE", 60),
         "CACHE_STALE_SECONDS": env_int("CACHE_STALE_SECONDS", 60),
         "SITEMAP_URLS_PER_FILE": env_int("SITEMAP_URLS_PER_FILE", 50_000),
-        "SEARCH_RANK_LIMIT": env_int("SEARCH_RANK_LIMIT", 500),
+        "SEARCH_RANK_LIMIT": env_int("SEARCH_RANK_LIMIT", 200),
     }
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     event,
+    false,
     func,
     inspect,
     or_,
@@ -768,6 +769,10 @@ class SiteState(Model):
     # Articles listed or scheduled to be (Post.will_be_listed), kept on write (blog/listing_counts.py) so the
     # archive never counts every post; None: not known (the row was made again), count the long way.
     post_count: Mapped[int | None] = mapped_column(Integer)
+    # The search index needs `flask search reindex` (a migration changed what it holds); the language its
+    # words were stemmed in by the last reindex (None: never reindexed, the writes' own language).
+    search_stale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    search_language: Mapped[str | None] = mapped_column(String(16))
 
 
 class ArchiveMonth(Model):
@@ -779,6 +784,20 @@ class ArchiveMonth(Model):
     # year * 100 + month in SITE_TIMEZONE, as Post.published_month.
     month: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     post_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class SearchWord(Model):
+    """The search index's vocabulary, for "Did you mean": every indexed word (letters only, as written, in
+    lower case without diacritics) under itself and under each string one deletion away from it.
+
+    Kept by blog/search/index.py as posts are written (only ever added to; `search reindex` starts it afresh),
+    so a word that has left every post may stay until then: suggestions are counted before they are offered.
+    """
+
+    __tablename__ = "search_words"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    word: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
 def month_key(published_at: datetime | None) -> int | None:

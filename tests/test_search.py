@@ -50,6 +50,13 @@ def test_title_hits_rank_before_body_hits(client, fixture_posts):
         ("tomatoes garden", {"Garden Diary"}),
         ("writing", {"Writing Daily"}),  # tags and title
         ("nonexistentword", set()),
+        # Stems: every form of a word finds the others, in words, phrases and tags alike.
+        ("migrations", {"Orderly Migration", "Garden Diary", "Robot Visit", "Tag Only"}),
+        ("migrating", {"Orderly Migration", "Garden Diary", "Robot Visit", "Tag Only"}),
+        ("migrated birds", {"Garden Diary"}),
+        ('"orderly migrations"', {"Orderly Migration", "Robot Visit"}),
+        ("writes habits", {"Writing Daily"}),  # "write" and "habit"
+        ("migratio", {"Orderly Migration", "Garden Diary", "Robot Visit", "Tag Only"}),  # a prefix of the word
     ],
 )
 def test_query_semantics_are_the_same_on_every_database(client, fixture_posts, query, expected):
@@ -144,6 +151,12 @@ def test_a_scheduled_post_is_found_once_live_without_reindexing(app, client, con
         "' OR 1=1 --",
         "{}",
         "[]",
+        "日本語の検索",
+        "Ünïcödé mïgrâtiön",
+        'migratoin\' "OR" *',
+        "ab" * 30 + " migratoin",
+        " ".join(f"migratoin{n}" for n in range(50)),
+        "\u200b\u0301",
     ],
 )
 def test_hostile_queries_never_break_the_page(client, fixture_posts, query):
@@ -202,3 +215,111 @@ def test_reindex_command_rebuilds_the_index(app, runner, client, content):
     result = runner.invoke(args=["search", "reindex"])
     assert result.exit_code == 0 and "Indexed 1 post(s)." in result.output
     assert titles(client, "findable") == ["Reindexed Post"]
+
+
+def test_snippets_mark_the_words_as_written_that_share_the_stem(client, fixture_posts):
+    page = client.get("/search", query_string={"q": "migrating birds"}).get_data(as_text=True)
+    assert "<mark>Migration</mark> of <mark>birds</mark> overhead" in page
+
+
+INDONESIAN = [
+    ("Perjalanan ke Flores", "Catatan tentang perjalanan panjang dengan kapal.", ["Cerita"]),
+    ("Kota yang berjalan", "Orang berjalan kaki setiap pagi ke pasar.", []),
+    ("Pekerjaan rumah", "Mereka bekerja di kebun dan menulis surat.", ["Kerja"]),
+]
+
+
+@pytest.fixture
+def indonesian_app(make_app):
+    from .conftest import Content
+
+    app = make_app(SITE_LANGUAGE="id")
+    content = Content(app)
+    for i, (title, body, tags) in enumerate(INDONESIAN):
+        content.post(title, body, tags=tags, days_ago=5 - i)
+    return app
+
+
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("perjalanan", {"Perjalanan ke Flores", "Kota yang berjalan"}),  # both are "jalan" to the stemmer
+        ("berjalan", {"Perjalanan ke Flores", "Kota yang berjalan"}),
+        ("jalan", {"Perjalanan ke Flores", "Kota yang berjalan"}),
+        ("pekerjaan", {"Pekerjaan rumah"}),  # and "bekerja", "kerja"
+        ('"berjalan kaki"', {"Kota yang berjalan"}),
+        ("kapal berjalan", {"Perjalanan ke Flores"}),
+    ],
+)
+def test_indonesian_words_are_stemmed_in_indonesian(indonesian_app, query, expected):
+    assert set(titles(indonesian_app.test_client(), query)) == expected
+
+
+def test_a_misspelt_word_gets_did_you_mean_with_the_word_as_written(client, fixture_posts):
+    page = client.get("/search?q=migratoin").get_data(as_text=True)
+    assert 'Did you mean <a href="/search?q=migration">migration</a>?' in page
+    assert "No posts match" in page  # still said: the reader sees what their words found
+    follow = client.get("/search?q=migration").get_data(as_text=True)
+    assert "Did you mean" not in follow
+    page = client.get("/search", query_string={"q": 'robot "orderly migratoin"'}).get_data(as_text=True)
+    link = '<a href="/search?q=robot+%22orderly+migration%22">robot &#34;orderly migration&#34;</a>'
+    assert f"Did you mean {link}?" in page
+
+
+def test_did_you_mean_when_a_close_spelling_finds_many_more(client, fixture_posts, content):
+    content.post("Typo Post", "Our migratoin guide, with a typo.")
+    page = client.get("/search?q=migratoin").get_data(as_text=True)
+    assert "Typo Post" in page and 'Did you mean <a href="/search?q=migration">migration</a>?' in page
+    # One close word finding about as much as the reader's own is no reason to ask.
+    assert "Did you mean" not in client.get("/search?q=diary").get_data(as_text=True)
+    assert "Did you mean" not in client.get("/search?q=zebra").get_data(as_text=True)
+
+
+def test_did_you_mean_in_indonesian_offers_the_written_word(indonesian_app):
+    page = indonesian_app.test_client().get("/search?q=perjalnan").get_data(as_text=True)
+    assert 'href="/search?q=perjalanan">perjalanan</a>' in page
+
+
+def test_a_word_gone_from_every_post_is_never_offered(app, client, content):
+    post_id = content.post("Lighthouse", "The lighthouse keeper.")
+    with app.app_context():
+        post = db.session.get(Post, post_id)
+        post.title, post.excerpt = "Harbour", "Harbour"
+        post.set_body("The harbour master.")
+        db.session.commit()
+    assert "Did you mean" not in client.get("/search?q=lighthuose").get_data(as_text=True)
+
+
+def set_stale(app, stale=True, language=None):
+    from sqlalchemy import text
+
+    with app.app_context():
+        db.session.execute(
+            text("UPDATE site_state SET search_stale = :stale, search_language = :language"),
+            {"stale": stale, "language": language},
+        )
+        db.session.commit()
+
+
+def test_a_stale_index_is_never_answered_from_until_reindexed(app, runner, client, content):
+    content.post("Stale Migration", "Words.")
+    assert "The search index is up to date." in runner.invoke(args=["search", "reindex", "--if-stale"]).output
+    set_stale(app)
+    page = client.get("/search?q=migration").get_data(as_text=True)
+    assert "The search index is being rebuilt" in page and "Stale Migration</a></h2>" not in page
+    result = runner.invoke(args=["search", "reindex", "--if-stale"])
+    assert result.exit_code == 0 and "Indexed 1 post(s)." in result.output
+    assert titles(client, "migrations") == ["Stale Migration"]
+    assert "The search index is up to date." in runner.invoke(args=["search", "reindex", "--if-stale"]).output
+
+
+def test_a_new_site_language_makes_the_index_stale(make_app):
+    from .conftest import Content
+
+    english = make_app()
+    Content(english).post("Journeys", "A long perjalanan.")
+    assert "Indexed 1 post(s)." in english.test_cli_runner().invoke(args=["search", "reindex"]).output
+    indonesian = make_app(SITE_LANGUAGE="id")
+    assert "being rebuilt" in indonesian.test_client().get("/search?q=jalan").get_data(as_text=True)
+    assert "Indexed 1 post(s)." in indonesian.test_cli_runner().invoke(args=["search", "reindex", "--if-stale"]).output
+    assert titles(indonesian.test_client(), "jalan") == ["Journeys"]

@@ -3,7 +3,7 @@
 from flask import Blueprint, render_template, request
 
 from ..paging import page_number
-from .queries import search_posts, snippet
+from .queries import SearchResult, search_posts, snippet
 
 bp = Blueprint("search", __name__)
 
@@ -11,5 +11,13 @@ bp = Blueprint("search", __name__)
 @bp.get("/search")
 def results():
     query = request.args.get("q", "")[:1000]
-    pagination, terms = search_posts(query, page_number()) if query.strip() else (None, [])
-    return render_template("search/results.html", query=query, pagination=pagination, terms=terms, snippet=snippet)
+    result = search_posts(query, page_number()) if query.strip() else SearchResult(None, [])
+    return render_template(
+        "search/results.html",
+        query=query,
+        pagination=result.pagination,
+        terms=result.terms,
+        suggestion=result.suggestion,
+        stale=result.stale,
+        snippet=snippet,
+    )
