@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     ColumnElement,
@@ -732,6 +733,24 @@ class SiteState(Model):
     content_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the owner set on /admin/settings (blog/site_settings.py): read with the version, in the same
+    # query; a setting missing here follows its environment variable.
+    settings: Mapped[dict | None] = mapped_column(JSON)
+
+
+class SettingsChange(Model):
+    """One change made on /admin/settings or /admin/navigation: who, which setting, from what to what, when."""
+
+    __tablename__ = "settings_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    setting: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[str] = mapped_column(String(1000), default="")
+    new_value: Mapped[str] = mapped_column(String(1000), default="")
+
+    user: Mapped[User | None] = relationship()
 
 
 def month_key(published_at: datetime | None) -> int | None:

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..markdown import plain_text
 from ..models import Post
 from ..posts.queries import listing_loads
+from ..site_settings import site_settings
 from .index import strip_diacritics
 
 MAX_TERMS = 12
@@ -108,7 +109,7 @@ def search_posts(raw: str, page: int):
         return None, terms
     try:
         pagination = db.paginate(
-            matching_posts(terms), page=page, per_page=current_app.config["POSTS_PER_PAGE"], error_out=True
+            matching_posts(terms), page=page, per_page=site_settings().posts_per_page, error_out=True
         )
     except DBAPIError:
         # The terms are plain words, so this should not happen; if it does, a reader sees "no results".
