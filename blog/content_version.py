@@ -173,7 +173,10 @@ def _read() -> ContentState | None:
             SiteState.id == 1
         )
     ).first()
-    return None if row is None else ContentState(*row)
+    if row is None:
+        return None
+    version, changed_at, next_publish_at, settings = row
+    return ContentState(version, changed_at, next_publish_at, settings)
 
 
 def read_state() -> ContentState | None:
@@ -188,9 +191,9 @@ def write_settings(connection: Connection, settings: dict) -> None:
         connection.execute(update(_site_state).where(_site_state.c.id == 1).values(settings=settings))
 
 
-def changed(session: Session) -> None:
-    """Count this transaction as a change readers see, whatever it wrote (settings live outside the
-    reader-visible tables)."""
+def changed(session) -> None:
+    """Count the session's transaction as a change readers see, whatever it wrote (settings live outside
+    the reader-visible tables)."""
     session.info["bump_pending"] = True
 
 
