@@ -173,10 +173,7 @@ def _read() -> ContentState | None:
             SiteState.id == 1
         )
     ).first()
-    if row is None:
-        return None
-    version, changed_at, next_publish_at, settings = row
-    return ContentState(version, changed_at, next_publish_at, settings)
+    return None if row is None else ContentState(*cast(tuple, row))
 
 
 def read_state() -> ContentState | None:
