@@ -58,6 +58,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .authors.services import register_slug_hook
 
     register_slug_hook()
+    from .settings.services import register_media_hook
+
+    register_media_hook()
     login_manager.user_loader(user_for_token)
 
     from .admin.views import bp as admin_bp

@@ -247,14 +247,10 @@ def safe_filename(filename: str | None) -> str:
     return name[:255] or _("untitled")
 
 
-def delete_media(media: Media, by: User | None = None) -> None:
-    """The entry and every stored version; files go once the rows are gone for sure. A site logo or favicon
-    it was stops being one (logged as `by`'s change)."""
-    from ..settings.services import forget_media
-
+def delete_media(media: Media) -> None:
+    """The entry and every stored version; files go once the rows are gone for sure."""
     storage = media_storage()
     variants = list(media.variants)
-    forget_media(media.id, by)
     db.session.delete(media)
     db.session.commit()
     for variant in variants:

@@ -125,7 +125,7 @@ def delete(media_id: int):
             form.confirm.errors.append(_("Posts use this picture: tick the box to delete it anyway."))
         else:
             name = media.original_filename
-            services.delete_media(media, current_user)
+            services.delete_media(media)
             flash(_("Deleted “%(name)s”.", name=name))
             return redirect(url_for("media.library"))
     return render_template("media/delete.html", media=media, form=form, used_by=used_by)

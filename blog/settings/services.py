@@ -2,9 +2,11 @@
 
 from typing import Any
 
+from flask import has_request_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from flask_login import current_user
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, joinedload
 
 from .. import content_version
 from ..extensions import db
@@ -139,6 +141,22 @@ def forget_media(media_id: int, user: User | None) -> None:
         stored.pop(name)
     content_version.write_settings(db.session.connection(), stored)
     content_version.changed(db.session)
+
+
+def _forget_deleted_pictures(session: Session, flush_context, instances) -> None:
+    deleted = [obj.id for obj in session.deleted if isinstance(obj, Media)]
+    if not deleted or session is not db.session():
+        return
+    user = current_user if has_request_context() and current_user.is_authenticated else None
+    for media_id in deleted:
+        forget_media(media_id, user)
+
+
+def register_media_hook() -> None:
+    """Whoever deletes a library picture (the library, a command), a logo or favicon it was stops being one
+    in the same transaction (idempotent: create_app runs once per app)."""
+    if not event.contains(Session, "before_flush", _forget_deleted_pictures):
+        event.listen(Session, "before_flush", _forget_deleted_pictures)
 
 
 def navigation_labels() -> str:
