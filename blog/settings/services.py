@@ -79,10 +79,11 @@ def log_change(user: User | None, setting: str, old: str, new: str) -> None:
     )
 
 
-def stored_settings() -> dict:
-    """The settings column as it is now, the row locked until the transaction ends (two admins saving at
-    once: the second waits and starts from the first's values)."""
-    stored = db.session.scalar(select(SiteState.settings).where(SiteState.id == 1).with_for_update())
+def stored_settings(lock: bool = True) -> dict:
+    """The settings column as it is now; locked: the row is kept until the transaction ends (two admins
+    saving at once: the second waits and starts from the first's values)."""
+    query = select(SiteState.settings).where(SiteState.id == 1)
+    stored = db.session.scalar(query.with_for_update() if lock else query)
     return dict(stored or {})
 
 
@@ -128,6 +129,8 @@ def _same(a: Any, b: Any) -> bool:
 
 def forget_media(media_id: int, user: User | None) -> None:
     """A picture leaves the library: no longer the logo or the favicon (logged)."""
+    if not _uses(stored_settings(lock=False), media_id):
+        return  # the usual case: nothing locked
     stored = stored_settings()
     gone = [
         name
@@ -141,6 +144,10 @@ def forget_media(media_id: int, user: User | None) -> None:
         stored.pop(name)
     content_version.write_settings(db.session.connection(), stored)
     content_version.changed(db.session)
+
+
+def _uses(stored: dict, media_id: int) -> bool:
+    return any((stored.get(name) or {}).get("media_id") == media_id for name in ("logo", "favicon"))
 
 
 def _forget_deleted_pictures(session: Session, flush_context, instances) -> None:
