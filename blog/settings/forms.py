@@ -42,10 +42,6 @@ class Recipients:
                 ) from None
 
 
-def int_or_none(value):
-    return value if isinstance(value, int) else None
-
-
 class SettingsForm(FlaskForm):
     name = StringField(
         _l("Site name"),
