@@ -61,6 +61,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import listing_counts
 
     listing_counts.install()  # before the page cache's content_version.install(): the bump stays last
+    from .settings.services import register_media_hook
+
+    register_media_hook()
     login_manager.user_loader(user_for_token)
 
     from .admin.views import bp as admin_bp
@@ -73,6 +76,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .posts.links import PageSlugConverter
     from .posts.views import bp as posts_bp
     from .search.views import bp as search_bp
+    from .settings.views import bp as settings_bp
     from .twofactor.views import bp as twofactor_bp
 
     app.url_map.converters["page_slug"] = PageSlugConverter
@@ -86,6 +90,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(twofactor_bp)
     app.register_blueprint(authors_bp)
+    app.register_blueprint(settings_bp)
 
     from .cli import register_commands
 
@@ -192,6 +197,7 @@ def register_error_handlers(app: Flask) -> None:
     from .media.views import too_large_response as too_large_upload
     from .posts.queries import redirect_for_path
     from .security import security_event
+    from .site_settings import without_database
 
     @app.errorhandler(CSRFError)
     def csrf_rejected(error):
@@ -213,6 +219,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(SecurityError)
     def untrusted_host(error):
+        without_database()  # a request for another site reads nothing of ours
         return render_template("errors/bad_host.html"), 400
 
     @app.errorhandler(413)
@@ -238,6 +245,7 @@ def register_error_handlers(app: Flask) -> None:
         # The database is down or unreachable: a page that reads nothing from it, and a hint to retry.
         # pool_pre_ping replaces dead connections, so the site recovers by itself once it is back.
         app.logger.error("database unavailable: %s", error.__class__.__name__, exc_info=error)
+        without_database()
         try:
             db.session.rollback()
         except (OperationalError, InterfaceError):
@@ -251,4 +259,5 @@ def register_error_handlers(app: Flask) -> None:
     def server_error(error):
         # Flask has logged the exception already. The page reads nothing from the database, so it
         # renders when the database is the fault; Flask-SQLAlchemy's teardown rolls the session back.
+        without_database()
         return render_template("errors/500.html", message=_("Something went wrong on our side.")), 500

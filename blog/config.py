@@ -1,6 +1,7 @@
 """Settings: each one read from the environment variable of the same name, with laptop defaults."""
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -56,6 +57,9 @@ def load_config(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": env_str("DATABASE_URL", default_db),
         "SITE_NAME": env_str("SITE_NAME", "Field Notes"),
         "SITE_TAGLINE": env_str("SITE_TAGLINE", "Stories on migration, writing and everyday life"),
+        "SITE_DESCRIPTION": env_str("SITE_DESCRIPTION", ""),
+        "SITE_ACCENT": env_str("SITE_ACCENT", "#0b5cad"),
+        "SITE_FOOTER_TEXT": env_str("SITE_FOOTER_TEXT", ""),
         "SITE_URL": env_str("SITE_URL", None),
         "TRUSTED_HOSTS": env_str("TRUSTED_HOSTS", None),
         "SITE_TIMEZONE": env_str("SITE_TIMEZONE", "UTC"),
@@ -161,6 +165,12 @@ def derive_settings(config) -> None:
         raise ValueError(f"SITE_TIMEZONE {timezone!r} is not a known time zone") from None
     if config["COMMENT_MODERATION"] not in ("first-time", "all", "none"):
         raise ValueError("COMMENT_MODERATION must be first-time, all or none")
+    if not re.fullmatch(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})", config["SITE_ACCENT"] or ""):
+        raise ValueError(f"SITE_ACCENT {config['SITE_ACCENT']!r} is not a colour: write it like #0b5cad or #b52")
+    if not 1 <= config["POSTS_PER_PAGE"] <= 100:
+        raise ValueError("POSTS_PER_PAGE must be between 1 and 100")
+    if config["COMMENT_MAX_LINKS"] < 0 or config["COMMENT_CLOSE_AFTER_DAYS"] < 0:
+        raise ValueError("COMMENT_MAX_LINKS and COMMENT_CLOSE_AFTER_DAYS must be 0 or more")
     if config["COMMENT_MAX_DEPTH"] < 1 or config["COMMENT_PAGE_SIZE"] < 1:
         raise ValueError("COMMENT_MAX_DEPTH and COMMENT_PAGE_SIZE must be at least 1")
     if min(config["SESSION_IDLE_DAYS"], config["SESSION_MAX_DAYS"], config["EDITOR_STASH_HOURS"]) < 1:

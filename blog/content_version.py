@@ -16,7 +16,7 @@ the session: call `bump(connection)` there.
 """
 
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
 from typing import cast
@@ -163,11 +163,13 @@ def install() -> None:
 
 @dataclass(frozen=True)
 class ContentState:
-    """What site_state says now: the version pages are made at, and when it last changed."""
+    """What site_state says now: the version pages are made at, when it last changed, and the settings
+    the owner set on the dashboard (blog/site_settings.py), read in the same query."""
 
     version: int
     changed_at: datetime
     next_publish_at: datetime | None
+    settings: dict | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:
@@ -177,9 +179,29 @@ class ContentState:
 
 def _read() -> ContentState | None:
     row = db.session.execute(
-        select(SiteState.content_version, SiteState.changed_at, SiteState.next_publish_at).where(SiteState.id == 1)
+        select(SiteState.content_version, SiteState.changed_at, SiteState.next_publish_at, SiteState.settings).where(
+            SiteState.id == 1
+        )
     ).first()
-    return None if row is None else ContentState(*row)
+    return None if row is None else ContentState(*cast(tuple, row))
+
+
+def read_state() -> ContentState | None:
+    """What site_state says now, without bumping anything (for the settings outside reader pages)."""
+    return _read() if _has_site_state(db.session.connection()) else None
+
+
+def write_settings(connection: Connection, settings: dict) -> None:
+    """Store the dashboard's settings; the caller's transaction bumps the version (`changed`) as it commits."""
+    if not connection.execute(update(_site_state).where(_site_state.c.id == 1).values(settings=settings)).rowcount:
+        bump(connection)  # the row is gone (a truncated table): made again, then written
+        connection.execute(update(_site_state).where(_site_state.c.id == 1).values(settings=settings))
+
+
+def changed(session) -> None:
+    """Count the session's transaction as a change readers see, whatever it wrote (settings live outside
+    the reader-visible tables)."""
+    session.info["bump_pending"] = True
 
 
 def current_state() -> ContentState | None:

@@ -27,6 +27,7 @@ from sqlalchemy import or_, select, update
 
 from .extensions import affected_rows, db
 from .models import OutboxMail, Role, User, utcnow
+from .site_settings import site_settings
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +171,7 @@ def sender_address() -> Address | str:
     name, address = parseaddr(configured)
     if name or not address:
         return configured
-    site_name = one_line(current_app.config["SITE_NAME"] or "")
+    site_name = one_line(site_settings().name)
     try:
         return Address(display_name=site_name, addr_spec=address) if site_name else configured
     except (ValueError, IndexError, HeaderParseError):

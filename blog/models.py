@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     ColumnElement,
@@ -773,6 +774,9 @@ class SiteState(Model):
     # words were stemmed in by the last reindex (None: never reindexed, the writes' own language).
     search_stale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     search_language: Mapped[str | None] = mapped_column(String(16))
+    # What the owner set on /admin/settings (blog/site_settings.py): read with the version, in the same
+    # query; a setting missing here follows its environment variable.
+    settings: Mapped[dict | None] = mapped_column(JSON)
 
 
 class ArchiveMonth(Model):
@@ -798,6 +802,21 @@ class SearchWord(Model):
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     word: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class SettingsChange(Model):
+    """One change made on /admin/settings or /admin/navigation: who, which setting, from what to what, when."""
+
+    __tablename__ = "settings_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    setting: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[str] = mapped_column(String(1000), default="")
+    new_value: Mapped[str] = mapped_column(String(1000), default="")
+
+    user: Mapped[User | None] = relationship()
 
 
 def month_key(published_at: datetime | None) -> int | None:

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from .extensions import db
 from .models import CommentStatus, MailStatus, PostStatus
+from .site_settings import site_settings
 
 POST_STATUS_LABELS = {
     PostStatus.DRAFT: _l("Draft"),
@@ -270,10 +271,12 @@ def init_app(app: Flask) -> None:
     )
 
     @app.context_processor
-    def site_settings():
-        config = current_app.config
+    def site_context():
+        site = site_settings()
         return {
-            "site_name": config["SITE_NAME"],
-            "site_tagline": config["SITE_TAGLINE"],
-            "site_language": config["SITE_LANGUAGE"],
+            "site": site,
+            # Shorthands for templates written before `site` (other branches at merge): new ones use site.*.
+            "site_name": site.name,
+            "site_tagline": site.tagline,
+            "site_language": current_app.config["SITE_LANGUAGE"],
         }

@@ -35,8 +35,11 @@ from ..models import CommentMail, Media, Post, PostKind, PostRevision, PostStatu
 from ..paging import page_number
 from ..posts import revisions, services
 from ..security import security_event
+from ..settings import services as settings_services
+from ..settings.forms import CustomLinkForm
 from ..site_nav import queries as site_nav_queries
 from ..site_nav import services as site_nav_services
+from ..site_settings import site_settings
 from ..transfer.exporter import export_filename, wxr_chunks
 from ..transfer.exporter_messages import csv_chunks, csv_filename
 from . import queries
@@ -639,21 +642,21 @@ def download(chunks, *, filename: str, content_type: str) -> Response:
 @bp.get("/export")
 @admin_required
 def export():
-    return render_template("admin/export.html", filename=export_filename(current_app.config["SITE_NAME"], site_today()))
+    return render_template("admin/export.html", filename=export_filename(site_settings().name, site_today()))
 
 
 @bp.get("/export/download")
 @admin_required
 def export_download():
     # A GET: downloading changes nothing, so it needs no form (and works as a plain link).
-    filename = export_filename(current_app.config["SITE_NAME"], site_today())
+    filename = export_filename(site_settings().name, site_today())
     return download(wxr_chunks(), filename=filename, content_type="application/xml; charset=utf-8")
 
 
 @bp.get("/messages/export.csv")
 @admin_required
 def export_messages():
-    filename = csv_filename(current_app.config["SITE_NAME"], site_today())
+    filename = csv_filename(site_settings().name, site_today())
     return download(csv_chunks(), filename=filename, content_type="text/csv; charset=utf-8")
 
 
@@ -661,11 +664,15 @@ def export_messages():
 @admin_required
 def navigation():
     items = db.session.scalars(site_nav_queries.all_items()).all()
-    return render_template("admin/navigation.html", items=items, button=ButtonForm())
+    return render_template("admin/navigation.html", items=items, button=ButtonForm(), link_form=CustomLinkForm())
 
 
-def changed_navigation(changed: bool, message: str):
-    if changed:
+def changed_navigation(change, message: str):
+    """Make the change when the form's token is good; logged with the order before and after it."""
+    before = settings_services.navigation_labels()
+    if ButtonForm().validate_on_submit() and change():
+        db.session.flush()
+        settings_services.log_change(current_user, "navigation", before, settings_services.navigation_labels())
         db.session.commit()
         flash(message)
     return redirect(url_for("admin.navigation"))
@@ -674,19 +681,18 @@ def changed_navigation(changed: bool, message: str):
 @bp.post("/navigation/<int(max=2147483647):item_id>/up")
 @admin_required
 def navigation_up(item_id: int):
-    changed = ButtonForm().validate_on_submit() and site_nav_services.move_item(item_id, -1)
-    return changed_navigation(changed, _("Moved up."))
+    return changed_navigation(lambda: site_nav_services.move_item(item_id, -1), _("Moved up."))
 
 
 @bp.post("/navigation/<int(max=2147483647):item_id>/down")
 @admin_required
 def navigation_down(item_id: int):
-    changed = ButtonForm().validate_on_submit() and site_nav_services.move_item(item_id, +1)
-    return changed_navigation(changed, _("Moved down."))
+    return changed_navigation(lambda: site_nav_services.move_item(item_id, +1), _("Moved down."))
 
 
 @bp.post("/navigation/<int(max=2147483647):item_id>/remove")
 @admin_required
 def navigation_remove(item_id: int):
-    changed = ButtonForm().validate_on_submit() and site_nav_services.remove_item(item_id)
-    return changed_navigation(changed, _("Removed from the navigation; the page itself is kept."))
+    return changed_navigation(
+        lambda: site_nav_services.remove_item(item_id), _("Removed from the navigation; the page itself is kept.")
+    )

@@ -20,6 +20,7 @@ from ..extensions import affected_rows, db
 from ..mail import queue_from_templates
 from ..models import OutboxMail, User, utcnow
 from ..security import security_event
+from ..site_settings import site_settings
 from ..templating import absolute_url
 from .services import author_by_email
 from .sessions import end_all_sessions
@@ -57,7 +58,7 @@ def request_reset(email: str) -> OutboxMail | None:
     security_event("password_reset_requested", user.email, outcome="mailed")
     return queue_from_templates(
         [user.email],
-        _("Reset your password on %(site)s", site=current_app.config["SITE_NAME"]),
+        _("Reset your password on %(site)s", site=site_settings().name),
         "password_reset",
         user=user,
         link=link,

@@ -1,10 +1,10 @@
 """Mail to a post's author about a new comment, as the author chose on their account page; the caller commits."""
 
-from flask import current_app
 from flask_babel import gettext as _
 
 from ..mail import queue_from_templates
 from ..models import Comment, CommentMail, OutboxMail, Post, User
+from ..site_settings import site_settings
 
 
 def wants_mail(author: User, comment: Comment) -> bool:
@@ -23,7 +23,7 @@ def notify_post_author(comment: Comment, post: Post) -> OutboxMail | None:
     if not wants_mail(author, comment):
         return None
     held = comment.status == Comment.PENDING
-    site = current_app.config["SITE_NAME"]
+    site = site_settings().name
     if held:
         subject = _("A comment waits for moderation on “%(title)s”", title=post.title)
     else:

@@ -34,6 +34,7 @@ from ..models import (
     ThreadMute,
     utcnow,
 )
+from ..site_settings import site_settings
 from ..templating import absolute_url
 
 CONFIRM_DAYS = 7  # how long a confirmation link works
@@ -143,7 +144,7 @@ def watch_replies(comment: Comment) -> OutboxMail | None:
         stop_url = unsubscribe_url(subscription, None)
     return queue_from_templates(
         [subscription.email],
-        _("Confirm reply notifications from %(site)s", site=current_app.config["SITE_NAME"]),
+        _("Confirm reply notifications from %(site)s", site=site_settings().name),
         "reply_confirm",
         headers=unsubscribe_headers(stop_url),
         confirm_url=confirm_url,

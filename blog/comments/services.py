@@ -3,13 +3,13 @@
 import re
 from datetime import timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
 from ..extensions import affected_rows, db
 from ..markdown import render_comment
 from ..models import Comment, Post, utcnow
+from ..site_settings import site_settings
 
 EDIT_WINDOW = timedelta(minutes=15)
 EDIT_WINDOW_MINUTES = int(EDIT_WINDOW.total_seconds() // 60)  # what the pages tell commenters
@@ -21,7 +21,7 @@ _LINK = re.compile(r"\]\([^)]*\)|(?:https?://|www\.)[^\s)\]]+", re.IGNORECASE)
 def comments_open(post: Post) -> bool:
     if not post.comments_open:
         return False
-    days = current_app.config["COMMENT_CLOSE_AFTER_DAYS"]
+    days = site_settings().comment_close_after_days
     return not days or post.published_at is None or post.published_at > utcnow() - timedelta(days=days)
 
 
@@ -36,10 +36,10 @@ def link_count(body: str, body_html: str) -> int:
 
 def hold_reason(email: str, body: str, body_html: str, exclude_id: int | None = None) -> str | None:
     """Why a comment must wait for a moderator, or None to publish it at once."""
-    links, max_links = link_count(body, body_html), current_app.config["COMMENT_MAX_LINKS"]
+    links, max_links = link_count(body, body_html), site_settings().comment_max_links
     if links > max_links:
         return _("%(num)d links (more than %(max)d)", num=links, max=max_links)
-    mode = current_app.config["COMMENT_MODERATION"]
+    mode = site_settings().comment_moderation
     if mode == "all":
         return _("every comment is moderated")
     if mode == "first-time":

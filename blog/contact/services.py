@@ -2,21 +2,21 @@
 
 from datetime import timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..mail import queue_from_templates
 from ..models import ContactMessage, OutboxMail, Role, User, utcnow
+from ..site_settings import site_settings
 
 DUPLICATE_WINDOW = timedelta(hours=1)
 
 
 def recipients() -> list[str]:
-    configured = current_app.config["CONTACT_RECIPIENT"]
+    configured = site_settings().contact_recipients
     if configured:
-        return [address.strip() for address in configured.split(",") if address.strip()]
+        return list(configured)
     return list(
         db.session.scalars(select(User.email).where(User.role == Role.ADMIN, User.active.is_(True)).order_by(User.id))
     )

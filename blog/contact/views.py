@@ -13,6 +13,7 @@ from ..mail import send_soon
 from ..models import ContactMessage
 from ..paging import page_number
 from ..ratelimit import accepted_post, rerender_on_breach
+from ..site_settings import site_settings
 from . import services
 from .forms import ContactForm
 from .queries import inbox_messages
@@ -87,7 +88,7 @@ def inbox():
 
 
 def mailto(contact: ContactMessage) -> str:
-    subject = _("Re: your message to %(site)s", site=current_app.config["SITE_NAME"])
+    subject = _("Re: your message to %(site)s", site=site_settings().name)
     return f"mailto:{quote(contact.email, safe='@')}?subject={quote(subject)}"
 
 

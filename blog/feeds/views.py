@@ -8,6 +8,7 @@ from ..comments.queries import feed_comments
 from ..extensions import db
 from ..models import utcnow
 from ..posts.queries import archive_months, listed_count, tag_by_slug, visible_post_by_slug
+from ..site_settings import site_settings
 from ..templating import absolute_url
 from . import queries
 
@@ -39,7 +40,7 @@ def author_atom(slug: str):
     author = db.first_or_404(author_by_slug(slug))
     posts = db.session.scalars(queries.feed_posts_by(author)).all()
     feed = {
-        "title": _("%(site)s: posts by %(name)s", site=current_app.config["SITE_NAME"], name=author.name),
+        "title": _("%(site)s: posts by %(name)s", site=site_settings().name, name=author.name),
         "self": absolute_url("feeds.author_atom", slug=author.slug),
         "page": absolute_url("authors.author", slug=author.slug),
     }
@@ -54,7 +55,7 @@ def tag_atom(slug: str):
     if not posts:
         abort(404)
     feed = {
-        "title": _("%(site)s: posts tagged “%(name)s”", site=current_app.config["SITE_NAME"], name=tag.name),
+        "title": _("%(site)s: posts tagged “%(name)s”", site=site_settings().name, name=tag.name),
         "self": absolute_url("feeds.tag_atom", slug=tag.slug),
         "page": absolute_url("posts.tag", slug=tag.slug),
     }
@@ -81,7 +82,7 @@ def sitemap():
 def sitemap_file(number: int):
     per_file = current_app.config["SITEMAP_URLS_PER_FILE"]
     if number == 1:
-        per_page = current_app.config["POSTS_PER_PAGE"]
+        per_page = site_settings().posts_per_page
         listed = db.session.scalar(listed_count()) or 0
         archive_pages = min(max(1, -(-listed // per_page)), per_file // 2)
         months = archive_months()[: per_file // 4]

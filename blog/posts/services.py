@@ -42,7 +42,7 @@ RESERVED_SLUGS = frozenset(
     account accounts admin api archive assets author authors blog category comments confirm contact
     dashboard export feed feed.atom feeds favicon.ico import login logout media notifications page pages
     password posts preview reset-password robots.txt rss search settings sitemap sitemap.xml static
-    subscribe tag tags theme two-factor unsubscribe uploads well-known wp-admin wp-content wp-login.php
+    subscribe tag tags theme theme.css two-factor unsubscribe uploads well-known wp-admin wp-content wp-login.php
     """.split()
 )
 

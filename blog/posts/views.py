@@ -1,9 +1,10 @@
 """Reader pages: request handling only, the queries live in queries.py."""
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request
+from flask import Blueprint, abort, g, redirect, render_template, request
 
 from ..extensions import db
 from ..paging import page_number, paginate_posts
+from ..site_settings import site_settings
 from .links import post_url
 from .queries import (
     archive_months,
@@ -23,7 +24,7 @@ bp = Blueprint("posts", __name__)
 
 
 def paginate(query, count=None, ids=None):
-    per_page = current_app.config["POSTS_PER_PAGE"]
+    per_page = site_settings().posts_per_page
     return paginate_posts(db.session, query, page=page_number(), per_page=per_page, count_select=count, ids_select=ids)
 
 
@@ -36,7 +37,7 @@ def home():
             target = redirect_for_path(f"/?{name}={old_id}")
             if target is not None:
                 return redirect(target, code=301)
-    posts = db.session.scalars(published_posts().limit(current_app.config["POSTS_PER_PAGE"])).all()
+    posts = db.session.scalars(published_posts().limit(site_settings().posts_per_page)).all()
     return render_template("posts/home.html", posts=posts)
 
 

@@ -25,6 +25,7 @@ from ..extensions import db
 from ..markdown import plain_text
 from ..models import Post
 from ..posts.queries import listing_loads
+from ..site_settings import site_settings
 from .index import index_is_stale, site_language
 from .words import VOCABULARY_MAX, VOCABULARY_MIN, edit_distance, lookup_keys, stem, strip_diacritics, words
 
@@ -270,7 +271,7 @@ def search_posts(raw: str, page: int) -> SearchResult:
             select=matching_posts(terms),
             session=db.session,
             page=page,
-            per_page=current_app.config["POSTS_PER_PAGE"],
+            per_page=site_settings().posts_per_page,
             error_out=True,
         )
         found = pagination.total or 0

@@ -1,1 +1,1 @@
-"""The site's header navigation: an ordered list of pages (and, later, custom links) kept in nav_items."""
+"""The site's header navigation: an ordered list of pages and custom links kept in nav_items."""

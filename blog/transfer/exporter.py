@@ -23,6 +23,7 @@ from flask import current_app, has_request_context, request, url_for
 from ..extensions import db
 from ..models import CommentStatus, PostKind, utcnow
 from ..posts.links import post_endpoint
+from ..site_settings import site_settings
 from . import exporter_queries as queries
 
 WXR_VERSION = "1.2"
@@ -126,6 +127,7 @@ def wxr_chunks(counts: ExportCounts | None = None, batch_size: int = BATCH_SIZE)
     """
     counts = counts if counts is not None else ExportCounts()
     config = current_app.config
+    site = site_settings()
     base = site_base_url()
     dates = Dates(config["SITE_TIMEZONE"])
     now = utcnow()
@@ -135,9 +137,9 @@ def wxr_chunks(counts: ExportCounts | None = None, batch_size: int = BATCH_SIZE)
         '<?xml version="1.0" encoding="UTF-8" ?>\n',
         "<!-- This is a WordPress eXtended RSS file (WXR 1.2) written by the blog's exporter. -->\n",
         f'<rss version="2.0"\n{namespaces}\n>\n<channel>\n',
-        f"\t{element('title', config['SITE_NAME'], as_cdata=False)}\n",
+        f"\t{element('title', site.name, as_cdata=False)}\n",
         f"\t{element('link', base, as_cdata=False)}\n",
-        f"\t{element('description', config['SITE_TAGLINE'] or '', as_cdata=False)}\n",
+        f"\t{element('description', site.tagline, as_cdata=False)}\n",
         f"\t{element('pubDate', dates.rss(now), as_cdata=False)}\n",
         f"\t{element('language', config['SITE_LANGUAGE'], as_cdata=False)}\n",
         f"\t<wp:wxr_version>{WXR_VERSION}</wp:wxr_version>\n",

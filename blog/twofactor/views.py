@@ -34,6 +34,7 @@ from ..models import User
 from ..navigation import is_safe_next
 from ..ratelimit import rerender_on_breach
 from ..security import security_event
+from ..site_settings import site_settings
 from . import services
 from .forms import DisableForm, LoginCodeForm, NewRecoveryCodesForm, SetupForm
 
@@ -146,7 +147,7 @@ def render_setup(form: FlaskForm):
     user = current_user._get_current_object()
     secret = services.start_setup(user)
     db.session.commit()
-    uri = services.provisioning_uri(user, secret, current_app.config["SITE_NAME"])
+    uri = services.provisioning_uri(user, secret, site_settings().name)
     return no_store(
         render_template(
             "twofactor/setup.html",
