@@ -39,11 +39,13 @@ from ..site_nav import queries as site_nav_queries
 from ..site_nav import services as site_nav_services
 from ..transfer.exporter import export_filename, wxr_chunks
 from ..transfer.exporter_messages import csv_chunks, csv_filename
-from . import queries
+from . import menu, queries
 from .forms import AccountForm, AuthorForm, AutosaveForm, CommentMailForm, LivePreviewForm, PostForm, ResetPasswordForm
 from .stash import KEPT_FIELDS, keep_typed_text, restore_typed_text
 
 bp = Blueprint("admin", __name__)
+# The dashboard layout's menu; other blueprints' dashboard pages (comments, media ...) use it too.
+bp.add_app_template_global(menu.dashboard_menu)
 
 
 @bp.before_request
