@@ -172,7 +172,7 @@ def test_the_editor_makes_a_page_with_comments_closed_shown_in_the_navigation(ap
     assert ("/about-me", "About Me") not in header_nav(client.get("/"))
 
     listing = text(client.get("/admin/posts"))
-    assert "<td>Page</td>" in listing and "/about-me" in listing
+    assert '<td data-label="Type">Page</td>' in listing and "/about-me" in listing
     assert "Colophon" in main_of(client.get("/admin/posts?kind=page"))
     assert "Colophon" not in main_of(client.get("/admin/posts?kind=post"))
 
