@@ -616,7 +616,10 @@ def test_deactivating_an_author_ends_their_sessions_and_reactivating_lets_them_b
     response = rita.post(f"/admin/authors/{ids['ada']}/deactivate")
     assert response.status_code == 302 and response.headers["Location"] == "/admin/authors"
     authors = text(rita.get("/admin/authors"))
-    assert "Ada Writer is deactivated and logged out everywhere." in authors and '<td data-label="Status">Deactivated</td>' in authors
+    assert (
+        "Ada Writer is deactivated and logged out everywhere." in authors
+        and '<td data-label="Status">Deactivated</td>' in authors
+    )
     assert f'action="/admin/authors/{ids["ada"]}/activate"' in authors
     assert "1 active author" in text(rita.get("/admin/"))
 
