@@ -29,6 +29,7 @@ from sqlalchemy import (
     false,
     func,
     inspect,
+    not_,
     or_,
     select,
     true,
@@ -411,6 +412,16 @@ class Post(Model):
     def owned_by(cls, user: User):
         """SQL twin of User.can_edit: the posts this user may edit (all of them for an admin)."""
         return true() if user.is_admin else cls.author_id == user.id
+
+    @classmethod
+    def has_status(cls, status: PostStatus):
+        """SQL twin of `status`: the posts that are drafts, scheduled or published now."""
+        draft = or_(cls.is_draft.is_(True), cls.published_at.is_(None))
+        if status == PostStatus.DRAFT:
+            return draft
+        if status == PostStatus.SCHEDULED:
+            return and_(not_(draft), cls.published_at > utcnow())
+        return cls.is_visible()
 
     @property
     def status(self) -> PostStatus:

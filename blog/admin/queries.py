@@ -4,27 +4,28 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import MailStatus, OutboxMail, Post, PostKind, PostStatus, User, utcnow
+from ..models import MailStatus, OutboxMail, Post, PostKind, PostStatus, User
 
 
-def editable_posts(user: User, kind: PostKind | None = None) -> Select:
-    """The posts and pages (or one kind) this user may edit, last changed first, with their author."""
+def editable_posts(user: User, kind: PostKind | None = None, status: PostStatus | None = None) -> Select:
+    """The posts and pages (or one kind, or one status) this user may edit, last changed first, with their author."""
     query = (
         select(Post)
         .options(joinedload(Post.author))
         .where(Post.owned_by(user))
         .order_by(Post.updated_at.desc(), Post.id.desc())
     )
-    return query if kind is None else query.where(Post.kind == kind)
+    if kind is not None:
+        query = query.where(Post.kind == kind)
+    return query if status is None else query.where(Post.has_status(status))
 
 
 def post_counts(user: User) -> dict[str, int]:
     """How many of the posts (articles, not pages) this user may edit are drafts, scheduled and published,
     and how many pages they may edit: one query."""
-    now = utcnow()
     article = Post.kind == PostKind.POST
-    draft = Post.is_draft.is_(True) | Post.published_at.is_(None)
-    scheduled = ~draft & (Post.published_at > now)
+    draft = Post.has_status(PostStatus.DRAFT)
+    scheduled = Post.has_status(PostStatus.SCHEDULED)
 
     def count(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -44,6 +45,15 @@ def post_counts(user: User) -> dict[str, int]:
 
 def failed_mail_count() -> int:
     return db.session.scalar(select(func.count(OutboxMail.id)).where(OutboxMail.status == MailStatus.FAILED)) or 0
+
+
+def failed_mails() -> Select:
+    """The mails the outbox gave up on, newest first: what the dashboard's "failed mails" count links to."""
+    return (
+        select(OutboxMail)
+        .where(OutboxMail.status == MailStatus.FAILED)
+        .order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc())
+    )
 
 
 def active_author_count() -> int:

@@ -31,7 +31,7 @@ from ..forms import ButtonForm
 from ..markdown import WORDS_PER_MINUTE, render_markdown
 from ..media import queries as media_queries
 from ..media import services as media_services
-from ..models import CommentMail, Media, Post, PostKind, PostRevision, PostStatus, User, utcnow
+from ..models import CommentMail, CommentStatus, Media, Post, PostKind, PostRevision, PostStatus, User, utcnow
 from ..paging import page_number
 from ..posts import revisions, services
 from ..security import security_event
@@ -42,11 +42,13 @@ from ..site_nav import services as site_nav_services
 from ..site_settings import site_settings
 from ..transfer.exporter import export_filename, wxr_chunks
 from ..transfer.exporter_messages import csv_chunks, csv_filename
-from . import queries
+from . import menu, queries
 from .forms import AccountForm, AuthorForm, AutosaveForm, CommentMailForm, LivePreviewForm, PostForm, ResetPasswordForm
 from .stash import KEPT_FIELDS, keep_typed_text, restore_typed_text
 
 bp = Blueprint("admin", __name__)
+# The dashboard layout's menu; other blueprints' dashboard pages (comments, media ...) use it too.
+bp.add_app_template_global(menu.dashboard_menu)
 
 
 @bp.before_request
@@ -67,27 +69,77 @@ def post_for_editing(post_id: int) -> Post:
 
 @bp.get("/")
 def dashboard():
+    post_counts = queries.post_counts(current_user)
+    comment_counts = moderation_counts(current_user)
+    # What needs the user's attention, each a count and the list it links to; the panels reuse the figures.
+    attention = [
+        {
+            "count": comment_counts[CommentStatus.PENDING],
+            "label": ngettext("comment waiting", "comments waiting", comment_counts[CommentStatus.PENDING]),
+            "href": url_for("comments.queue", status=CommentStatus.PENDING),
+            "icon": "comments",
+        }
+    ]
     # Each panel is one box on the dashboard home; later features add theirs to this list.
     panels = [
-        {"template": "admin/_panel_posts.html", "counts": queries.post_counts(current_user)},
-        {"template": "admin/_panel_comments.html", "counts": moderation_counts(current_user)},
+        {"template": "admin/_panel_posts.html", "counts": post_counts},
+        {"template": "admin/_panel_comments.html", "counts": comment_counts},
     ]
     if current_user.is_admin:
-        panels.append(
-            {"template": "admin/_panel_messages.html", "unread": unread_count(), "failed": queries.failed_mail_count()}
-        )
+        unread, failed = unread_count(), queries.failed_mail_count()
+        attention += [
+            {
+                "count": unread,
+                "label": ngettext("unread message", "unread messages", unread),
+                "href": url_for("contact.inbox", unread="1"),
+                "icon": "messages",
+            },
+            {
+                "count": failed,
+                "label": ngettext("failed mail", "failed mails", failed),
+                "href": url_for("admin.failed_mails"),
+                "icon": "mail-failed",
+                "urgent": True,
+            },
+        ]
+        panels.append({"template": "admin/_panel_messages.html", "unread": unread, "failed": failed})
         panels.append({"template": "admin/_panel_authors.html", "active_authors": queries.active_author_count()})
         panels.append({"template": "admin/_panel_export.html"})
-    return render_template("admin/dashboard.html", panels=panels)
+    scheduled, drafts = post_counts[PostStatus.SCHEDULED], post_counts[PostStatus.DRAFT]
+    attention += [
+        {
+            "count": scheduled,
+            "label": ngettext("scheduled post", "scheduled posts", scheduled),
+            "href": url_for("admin.posts", kind=PostKind.POST, status=PostStatus.SCHEDULED),
+            "icon": "scheduled",
+        },
+        {
+            "count": drafts,
+            "label": ngettext("draft", "drafts", drafts),
+            "href": url_for("admin.posts", kind=PostKind.POST, status=PostStatus.DRAFT),
+            "icon": "drafts",
+        },
+    ]
+    return render_template("admin/dashboard.html", panels=panels, attention=attention)
 
 
 @bp.get("/posts")
 def posts():
     kind = request.args.get("kind")
     kind = PostKind(kind) if kind in tuple(PostKind) else None  # ?kind=page lists pages only
-    query = queries.editable_posts(current_user, kind)
+    status = request.args.get("status")
+    status = PostStatus(status) if status in tuple(PostStatus) else None  # ?status=draft lists drafts only
+    query = queries.editable_posts(current_user, kind, status)
     pagination = db.paginate(query, page=page_number(), per_page=20, error_out=True)
-    return render_template("admin/posts.html", pagination=pagination, kind=kind)
+    return render_template("admin/posts.html", pagination=pagination, kind=kind, status=status)
+
+
+@bp.get("/mail/failed")
+@admin_required
+def failed_mails():
+    """The mails the outbox gave up on, with their last error: where the dashboard's count of them leads."""
+    pagination = db.paginate(queries.failed_mails(), page=page_number(), per_page=25, error_out=True)
+    return render_template("admin/failed_mails.html", pagination=pagination)
 
 
 def featured_choices() -> list[tuple[str, str]]:

@@ -74,11 +74,13 @@ def thanks():
 @admin_required
 def inbox():
     archived = request.args.get("archived") == "1"
-    pagination = db.paginate(inbox_messages(archived), page=page_number(), per_page=25, error_out=True)
+    unread_only = not archived and request.args.get("unread") == "1"  # the dashboard's "unread messages" link
+    pagination = db.paginate(inbox_messages(archived, unread_only), page=page_number(), per_page=25, error_out=True)
     return render_template(
         "contact/inbox.html",
         pagination=pagination,
         archived=archived,
+        unread_only=unread_only,
         button=ButtonForm(),
         unread=unread_count(),
         delivery_status=services.delivery_status,
