@@ -41,7 +41,9 @@ def test_the_sidebar_counts_listed_posts_by_tag_and_month(client, content):
         sidebar = sidebar_of(client.get(url))
         tags = re.findall(r'<a href="/tags/([\w-]+)">([^<]+) <span class="tag-count">(\d+)</span></a>', sidebar)
         assert tags == [("travel", "Travel", "3"), ("food", "Food", "1")], url  # the most used first
-        months = re.findall(r'<a href="/archive/(\d{4}/\d\d)">([^<]+)</a> <span class="month-count">(\d+)</span>', sidebar)
+        months = re.findall(
+            r'<a href="/archive/(\d{4}/\d\d)">([^<]+)</a> <span class="month-count">(\d+)</span>', sidebar
+        )
         assert months == [("2024/06", "June 2024", "1"), ("2024/05", "May 2024", "2")], url
         assert "Test Blog has published 3 posts since May 2024." in sidebar
         assert '<a href="/feed.atom">' in sidebar and '<label for="site-search">Search this blog</label>' in sidebar

@@ -48,9 +48,7 @@ def test_every_page_type_in_both_schemes_and_widths_passes_axe_without_sideways_
 
 
 def background_and_text(page) -> tuple[str, str]:
-    return page.evaluate(
-        "[getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]"
-    )
+    return page.evaluate("[getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color]")
 
 
 def test_dark_mode_print_motion_and_focus(page, live_server):
