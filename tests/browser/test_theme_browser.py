@@ -35,6 +35,9 @@ def test_every_page_type_in_both_schemes_and_widths_passes_axe_without_sideways_
             for kind, path in PAGE_TYPES.items():
                 response = page.goto(live_server + path)
                 assert response is not None and response.status == 200, path
+                # Pictures below the fold load lazily: load them so the screenshot shows the whole page.
+                page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => { i.loading = 'eager'; })")
+                page.wait_for_load_state("networkidle")
                 page.screenshot(path=str(SCREENSHOTS / f"theme-{kind}-{width}-{scheme}.png"), full_page=True)
                 sideways = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
                 if sideways > 0:
