@@ -1,10 +1,12 @@
 """Jinja filters and globals shared by every template."""
 
 import re
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from operator import attrgetter
-from typing import Literal, cast
+from typing import Literal, TypeVar, cast
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -170,28 +172,63 @@ def absolute_post_url(post, **values) -> str:
     return absolute_url(post_endpoint(post.kind), slug=post.slug, **values)
 
 
-# The header's links as they were at a content version: valid exactly as long as that version is the
-# database's (any change to pages or the navigation bumps it), so a worker keeps only a copy, never the truth.
-_navigation_at_version: dict[tuple, list] = {}
+# What every page shows of the whole site (the header's links, the sidebar's tags and months) as it was at a
+# content version: valid exactly as long as that version is the database's (any change to what readers see
+# bumps it), so a worker keeps only a copy, never the truth.
+_at_version: dict[tuple, object] = {}
+T = TypeVar("T")
+
+
+def _read_at_content_version(name: str, read: Callable[[], T]) -> T:
+    """`read()` once per request: no query when this request already read the content version and a page of
+    this process was made at it; else `read()`'s queries, however many items."""
+    if name not in g:
+        state = g.get("content_state")
+        if state is None:
+            setattr(g, name, read())
+        else:
+            key = (name, current_app.config["SQLALCHEMY_DATABASE_URI"], request.script_root, state.key)
+            if key not in _at_version:
+                if len(_at_version) > 32:
+                    _at_version.clear()
+                _at_version[key] = read()
+            setattr(g, name, _at_version[key])
+    return cast(T, g.get(name))
 
 
 def site_navigation() -> list:
-    """The header's links from the navigation table: no query when this request already read the content
-    version and a page of this process was made at it; else one query, however many items."""
-    if "site_navigation" not in g:
-        from .site_nav.queries import header_links
+    """The header's links from the navigation table (one query when they are read at all)."""
+    from .site_nav.queries import header_links
 
-        state = g.get("content_state")
-        if state is None:
-            g.site_navigation = header_links()
-        else:
-            key = (current_app.config["SQLALCHEMY_DATABASE_URI"], request.script_root, state.key)
-            if key not in _navigation_at_version:
-                if len(_navigation_at_version) > 16:
-                    _navigation_at_version.clear()
-                _navigation_at_version[key] = header_links()
-            g.site_navigation = _navigation_at_version[key]
-    return g.site_navigation
+    return _read_at_content_version("site_navigation", header_links)
+
+
+@dataclass(frozen=True)
+class SiteTopics:
+    """The sidebar's view of the whole blog: its most used tags and its months, with their post counts."""
+
+    tags: list[tuple[str, str, int]]  # (name, slug, posts), the most used first
+    months: list[tuple[date, int]]  # (first day, posts), the newest first
+
+    @property
+    def total(self) -> int:
+        return sum(count for _, count in self.months)
+
+    @property
+    def since(self) -> date | None:
+        return self.months[-1][0] if self.months else None
+
+
+def _read_topics() -> SiteTopics:
+    from .posts.queries import archive_months, tag_counts
+
+    tags = cast(list[tuple[str, str, int]], [tuple(row) for row in db.session.execute(tag_counts())])
+    return SiteTopics(tags=tags, months=archive_months())
+
+
+def site_topics() -> SiteTopics:
+    """The sidebar's tags and months: two aggregate queries at a new content version, none after."""
+    return _read_at_content_version("site_topics", _read_topics)
 
 
 def shorten(text: str, length: int = 90) -> str:
@@ -259,6 +296,7 @@ def init_app(app: Flask) -> None:
         post_endpoint=post_endpoint,
         absolute_post_url=absolute_post_url,
         site_navigation=site_navigation,
+        site_topics=site_topics,
         absolute_url=absolute_url,
         canonical_url=canonical_url,
         tag_uri=tag_uri,
@@ -275,8 +313,5 @@ def init_app(app: Flask) -> None:
         site = site_settings()
         return {
             "site": site,
-            # Shorthands for templates written before `site` (other branches at merge): new ones use site.*.
-            "site_name": site.name,
-            "site_tagline": site.tagline,
             "site_language": current_app.config["SITE_LANGUAGE"],
         }

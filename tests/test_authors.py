@@ -219,7 +219,9 @@ def test_the_author_page_runs_the_same_queries_with_2_and_12_posts(make_app):
             content.post(f"Other {have}", days_ago=have + 1, author_id=other)
         counts.append(queries_for(app, app.test_client(), "/authors/ada-writer"))
     assert counts[0] == counts[1], f"{counts[0]} queries with 2 posts, {counts[1]} with 12"
-    assert counts[0] <= 6
+    # 6, and 2 more at a content version this process has not made a page at yet: the sidebar's tags and
+    # months (read once per version, like the header's navigation).
+    assert counts[0] <= 8
 
 
 def test_the_bio_is_edited_on_the_account_page_with_csrf(make_app):

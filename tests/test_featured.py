@@ -123,8 +123,8 @@ def test_the_preview_shows_the_chosen_picture(media_app, author):
 def test_listing_cards_show_a_small_lazy_version(media_app, author):
     publish_with_picture(author, media_app, tags="Coast")
     Content(media_app).post("Plain Notes", author_id=1)
-    home = text(media_app.test_client().get("/"))
-    cards = re.findall(r'<article class="post-summary">.*?</article>', home, re.S)
+    listing = text(media_app.test_client().get("/posts/"))
+    cards = re.findall(r'<article class="post-summary">.*?</article>', listing, re.S)
     pictured = [card for card in cards if "Harbour Walk" in card][0]
     plain = [card for card in cards if "Plain Notes" in card][0]
     assert "<picture" not in plain
@@ -133,8 +133,14 @@ def test_listing_cards_show_a_small_lazy_version(media_app, author):
     assert 'loading="lazy"' in pictured and 'sizes="(max-width: 40rem) 100vw, 12rem"' in pictured
     assert "-1600." not in pictured and "-2000." not in pictured  # a card never needs the big versions
     assert 'width="2000" height="1125"' in pictured and f'alt="{ALT}"' in pictured
-    for url in ("/posts/", "/tags/coast", f"/archive/{datetime.now(UTC):%Y/%m}", "/search?q=harbour"):
+    for url in ("/", "/tags/coast", f"/archive/{datetime.now(UTC):%Y/%m}", "/search?q=harbour"):
         assert f"/media/{variant_name(media_app, media_id, 480)}" in text(media_app.test_client().get(url)), url
+    # The home page features its newest post (here the pictured one) large, loaded first, above the cards.
+    home = text(media_app.test_client().get("/"))
+    featured = re.search(r'<article class="post-feature">.*?</article>', home, re.S).group(0)
+    assert "Harbour Walk" in featured and "Plain Notes" not in featured
+    assert f"/media/{variant_name(media_app, media_id, 1600)}" in featured and 'fetchpriority="high"' in featured
+    assert 'loading="lazy"' not in featured and 'width="2000" height="1125"' in featured
 
 
 @pytest.fixture
@@ -269,7 +275,7 @@ def test_seed_demo_gives_each_article_a_featured_picture_once(make_app, media_ro
             db.session.scalar(select(func.count(MediaVariant.id))),
         ) == counts
     home = text(app.test_client().get("/"))
-    assert home.count('class="post-summary-image"') == 5
+    assert home.count('class="post-feature-image"') == 1 and home.count('class="post-summary-image"') == 4
     article = text(app.test_client().get(f"/posts/{DEMO_POSTS[0]['slug']}"))
     assert meta(article, "og:image").endswith("-1600.jpg") and featured_picture(article) is not None
     served = app.test_client().get(re.search(r'src="(/media/[^"]+)"', featured_picture(article)).group(1))

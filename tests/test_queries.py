@@ -49,7 +49,8 @@ def test_listings_do_not_load_the_tags_they_never_show(make_app, url):
     with count_queries(app) as statements:
         page = client.get(url).get_data(as_text=True)
     assert "Post 2" in page
-    assert [s for s in statements if "tags.name" in s] == []
+    # The sidebar's tags come from one aggregate (with their counts), never with each post.
+    assert [s for s in statements if "tags.name" in s and "count(" not in s] == []
 
 
 @pytest.mark.parametrize("url", ["/admin/posts", "/admin/comments", "/admin/messages"])

@@ -47,14 +47,21 @@ def test_reader_journey_home_article_tag_archive(client, content):
 
 
 def test_recent_posts_block_shows_the_five_newest_on_every_page(client, content):
+    """Every page has one "Recent Posts" with "See All": the sidebar's five newest, or on the home page the
+    main list itself (the page's posts, the newest featured first), which the sidebar then does not repeat."""
     for i in range(7):
         content.post(f"Entry {i}", days_ago=10 - i, tags=["Diary"])
     for url in ["/", "/posts/", "/posts/entry-0", "/tags/diary", "/no-such-page"]:
         page = text(client.get(url))
+        assert page.count("Recent Posts") == 1, url
         block = page[page.index("Recent Posts") :]
         block = block[: block.index("</section>")]
-        assert [f"Entry {i}" for i in (6, 5, 4, 3, 2)] == re.findall(r">(Entry \d)</a>", block), url
+        newest = (6, 5, 4, 3, 2, 1, 0) if url == "/" else (6, 5, 4, 3, 2)
+        assert [f"Entry {i}" for i in newest] == re.findall(r">(Entry \d)</a>", block), url
         assert 'href="/posts/">See All</a>' in block
+    home = text(client.get("/"))
+    main = home[home.index("<main") : home.index("</main>")]
+    assert main.index('<article class="post-feature">') < main.index(">Entry 6</a>") < main.index(">Entry 5</a>")
 
 
 def test_drafts_and_scheduled_posts_are_hidden_everywhere(client, content):

@@ -123,6 +123,24 @@ def listed_count() -> Select:
     return select(func.coalesce(kept.scalar_subquery() - scheduled.scalar_subquery(), every.scalar_subquery()))
 
 
+SIDEBAR_TAGS = 20  # the most used tags the sidebar lists
+
+
+def tag_counts(limit: int = SIDEBAR_TAGS) -> Select:
+    """(name, slug, listed posts) of the most used tags, most first: one aggregate over the join table,
+    however many tags and posts (a tag whose posts are all drafts or scheduled is left out)."""
+    posts = func.count(post_tags.c.post_id)
+    return (
+        select(Tag.name, Tag.slug, posts)
+        .join(post_tags, post_tags.c.tag_id == Tag.id)
+        .join(Post, Post.id == post_tags.c.post_id)
+        .where(Post.is_listed())
+        .group_by(Tag.id, Tag.name, Tag.slug)
+        .order_by(posts.desc(), Tag.name)
+        .limit(limit)
+    )
+
+
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
     """The first instant of the month and of the next, in the site's time zone."""
     zone = site_zone()

@@ -32,7 +32,7 @@ def test_author_writes_previews_and_publishes(logged_in_page, live_server):
     assert page.get_by_text("Published.").is_visible()
 
     page.goto(live_server + "/")
-    first = page.locator("article.post-summary h3 a").first
+    first = page.locator("article.post-feature h3 a")  # the newest post, featured above the cards
     assert first.inner_text() == "Packing For The Coast"
     first.click()
     assert page.locator("article.article").get_by_role("link", name="map of the coast").is_visible()
