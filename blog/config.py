@@ -55,7 +55,8 @@ def load_config(instance_path: str) -> dict:
         "SECRET_KEY": read_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": env_str("DATABASE_URL", default_db),
         "SITE_NAME": env_str("SITE_NAME", "Field Notes"),
-        "SITE_TAGLINE": env_str("SITE_TAGLINE", "Stories on migration, writing and everyday life"),
+        # Unset: the default tagline in the site's language (templating.site_tagline).
+        "SITE_TAGLINE": env_str("SITE_TAGLINE", None),
         "SITE_URL": env_str("SITE_URL", None),
         "TRUSTED_HOSTS": env_str("TRUSTED_HOSTS", None),
         "SITE_TIMEZONE": env_str("SITE_TIMEZONE", "UTC"),

@@ -2,6 +2,7 @@
 
 import re
 
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import Length, ValidationError
@@ -73,3 +74,39 @@ def new_password_validators():
             message=_l("Use %(min)d to %(max)d characters.", min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH),
         )
     ]
+
+
+def plural_message(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a plural message for extraction only (`make translations` passes -k plural_message:1,2)."""
+    return singular, plural
+
+
+# WTForms' own messages for the validators and fields we use without a message of ours. WTForms ships no
+# Indonesian, so they go through the site's catalogue: listed here, `make translations` extracts them.
+WTFORMS_MESSAGES = (
+    _l("Invalid email address."),
+    _l("Not a valid choice."),
+    _l("Invalid Choice: could not coerce."),
+    _l("Not a valid datetime value."),
+    plural_message("Field cannot be longer than %(max)d character.", "Field cannot be longer than %(max)d characters."),
+)
+
+
+class SiteTranslations:
+    """What WTForms asks for its own messages: the site's catalogue, in the site's language."""
+
+    def gettext(self, string: str) -> str:
+        return get_translations().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return get_translations().ungettext(singular, plural, n)
+
+
+def use_site_translations() -> None:
+    """Flask-WTF would look for WTForms' messages in WTForms' own catalogues (none for Indonesian)."""
+    site_translations = SiteTranslations()
+
+    def get_site_translations(meta, form) -> SiteTranslations:
+        return site_translations
+
+    FlaskForm.Meta.get_translations = get_site_translations

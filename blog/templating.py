@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import DateTimePattern, get_date_format, get_time_format, parse_pattern
 from flask import Flask, current_app, g, request, url_for
-from flask_babel import format_datetime
+from flask_babel import format_datetime, gettext
 from flask_babel import lazy_gettext as _l
 
 from .extensions import db
+from .js_strings import js_strings
 from .models import CommentStatus, MailStatus, PostStatus
 
 POST_STATUS_LABELS = {
@@ -20,6 +21,11 @@ POST_STATUS_LABELS = {
     PostStatus.SCHEDULED: _l("Scheduled"),
     PostStatus.PUBLISHED: _l("Published"),
 }
+
+
+def site_tagline() -> str:
+    """SITE_TAGLINE, or the default one in the site's language."""
+    return current_app.config["SITE_TAGLINE"] or gettext("Stories on migration, writing and everyday life")
 
 
 def _iso_datetime(app: Flask):
@@ -184,6 +190,7 @@ def init_app(app: Flask) -> None:
         tag_uri=tag_uri,
         picture_of=picture_of,
         share_image=share_image,
+        js_strings=js_strings,
         post_status_label=POST_STATUS_LABELS.__getitem__,
         PostStatus=PostStatus,
         CommentStatus=CommentStatus,
@@ -195,6 +202,6 @@ def init_app(app: Flask) -> None:
         config = current_app.config
         return {
             "site_name": config["SITE_NAME"],
-            "site_tagline": config["SITE_TAGLINE"],
+            "site_tagline": site_tagline(),
             "site_language": config["SITE_LANGUAGE"],
         }

@@ -23,6 +23,7 @@ from flask import current_app, has_request_context, request, url_for
 from ..extensions import db
 from ..models import CommentStatus, PostKind, utcnow
 from ..posts.links import post_endpoint
+from ..templating import site_tagline
 from . import exporter_queries as queries
 
 WXR_VERSION = "1.2"
@@ -137,7 +138,7 @@ def wxr_chunks(counts: ExportCounts | None = None, batch_size: int = BATCH_SIZE)
         f'<rss version="2.0"\n{namespaces}\n>\n<channel>\n',
         f"\t{element('title', config['SITE_NAME'], as_cdata=False)}\n",
         f"\t{element('link', base, as_cdata=False)}\n",
-        f"\t{element('description', config['SITE_TAGLINE'] or '', as_cdata=False)}\n",
+        f"\t{element('description', site_tagline(), as_cdata=False)}\n",
         f"\t{element('pubDate', dates.rss(now), as_cdata=False)}\n",
         f"\t{element('language', config['SITE_LANGUAGE'], as_cdata=False)}\n",
         f"\t<wp:wxr_version>{WXR_VERSION}</wp:wxr_version>\n",
