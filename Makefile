@@ -66,7 +66,7 @@ translations: $(VENV)/.run-installed
 		--project="Field Notes" --copyright-holder="Field Notes" -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel -q compile -d $(TRANSLATIONS)
-	@$(BIN)/python -m blog.i18n_check $(TRANSLATIONS)
+	@$(BIN)/python -m blog.i18n $(TRANSLATIONS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
