@@ -63,6 +63,7 @@ bench: $(VENV)/.test-installed
 TRANSLATIONS := blog/translations
 translations: $(VENV)/.run-installed
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k plural_message:1,2 --no-location \
+		--ignore-dirs=".* __pycache__" \
 		--project="Field Notes" --copyright-holder="Field Notes" -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel -q compile -d $(TRANSLATIONS)
