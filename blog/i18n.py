@@ -23,12 +23,12 @@ def untranslated(po: Path) -> list[str]:
             continue
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         if message.fuzzy or not all(strings):
-            left.append(message.id[0] if isinstance(message.id, tuple) else message.id)
+            left.append(str(message.id[0] if isinstance(message.id, (tuple, list)) else message.id))
     return left
 
 
 def main(directory: str) -> None:
-    for language, po in catalogues(Path(directory)).items():
+    for po in catalogues(Path(directory)).values():
         left = untranslated(po)
         if left:
             print(f"{po}: {len(left)} entries to translate (empty msgstr or fuzzy), then run `make translations`:")

@@ -25,7 +25,8 @@ FIX = (
     "messages.po (README, Translations), run `make translations` again and commit the .pot, .po and .mo files"
 )
 # The same extraction as `make translations` (Makefile); Babel skips folders starting with "_" by default.
-EXTRACT = ["-k", "_l", "-k", "lazy_gettext", "-k", "plural_message:1,2", "--no-location", "--ignore-dirs=.* __pycache__"]
+EXTRACT = ["-k", "_l", "-k", "lazy_gettext", "-k", "plural_message:1,2", "--no-location"]
+EXTRACT += ["--ignore-dirs=.* __pycache__"]
 
 
 def msgids(path: Path) -> set[str]:
@@ -45,7 +46,7 @@ def test_the_template_holds_exactly_the_strings_in_the_sources(tmp_path, monkeyp
 def test_every_catalogue_is_complete_and_compiled():
     languages = catalogues()
     assert "id" in languages
-    for language, po in languages.items():
+    for po in languages.values():
         assert msgids(po) == msgids(POT), f"{po} is behind messages.pot: {FIX}"
         left = untranslated(po)
         assert not left, f"{po}: {len(left)} entries untranslated or fuzzy, e.g. {left[:5]}: {FIX}"
@@ -69,8 +70,8 @@ def test_the_compiled_catalogue_reads_back():
 # --- no English left on a page ------------------------------------------------------------------------------
 
 # Words written the same in Indonesian, or names that are not translated.
-SAME_IN_BOTH = {"email", "blog", "admin", "spam", "markdown", "slug", "status", "media", "bio", "online", "valid", "data"}
-SAME_IN_BOTH |= {"format", "folder", "editor", "digit", "feed", "qr", "csv", "token"}
+SAME_IN_BOTH = {"email", "blog", "admin", "spam", "markdown", "slug", "status", "media", "bio", "online", "valid"}
+SAME_IN_BOTH |= {"data", "format", "folder", "editor", "digit", "feed", "qr", "csv", "token"}
 NAMES = ["Google Authenticator", "1Password", "Aegis", "WordPress", "WXR", "JPEG", "PNG", "WebP", "GIF", "SVG", "XML"]
 NAMES += ["HTML", "Ctrl"]
 WORD = re.compile(r"[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*")
