@@ -25,6 +25,9 @@ instance/secret_key:
 	$(BIN)/python -c 'import secrets; print(secrets.token_hex(32))' > $@
 	chmod 600 $@
 
+# `make run SITE_LANGUAGE=id`: the seed and the server both see it (empty means the default, English).
+export SITE_LANGUAGE
+
 # The queue sender runs beside the server (every minute) and stops with it, however the server stops.
 # Its mails link to SITE_URL, else to this server (MAIL_FALLBACK_URL).
 run: $(VENV)/.run-installed instance/secret_key
