@@ -11,12 +11,17 @@ import pytest
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
+from flask_wtf import FlaskForm
 from sqlalchemy import select
+from wtforms import StringField
+from wtforms.validators import Email, Length
 
+from blog import create_app
 from blog.extensions import db
 from blog.i18n import TRANSLATIONS, catalogues, untranslated
 from blog.models import OutboxMail, Post, User
 
+from .conftest import BASE_CONFIG
 from .helpers import ROOT, csrf_token_of, log_in, text, token_of
 
 POT = TRANSLATIONS / "messages.pot"
@@ -65,6 +70,22 @@ def test_the_compiled_catalogue_reads_back():
     with (TRANSLATIONS / "id/LC_MESSAGES/messages.mo").open("rb") as file:
         catalog = read_mo(file)
     assert catalog["Search this blog"].string == "Cari Blog Ini"
+
+
+def test_wtforms_own_messages_are_in_the_site_language(tmp_path):
+    app = create_app(
+        {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/unused.sqlite3", "SITE_LANGUAGE": "id"}
+    )
+
+    class Form(FlaskForm):
+        name = StringField(validators=[Length(max=3)])
+        email = StringField(validators=[Email()])
+
+    with app.test_request_context(method="POST", data={"name": "Siti", "email": "bukan"}):
+        form = Form(meta={"csrf": False})
+        assert not form.validate()
+        assert form.name.errors == ["Isian tidak boleh lebih dari 3 karakter."]
+        assert form.email.errors == ["Alamat email tidak valid."]
 
 
 # --- no English left on a page ------------------------------------------------------------------------------
