@@ -41,6 +41,8 @@ def msgids(path: Path) -> set[str]:
 
 
 def test_the_template_holds_exactly_the_strings_in_the_sources(tmp_path, monkeypatch):
+    makefile = (ROOT / "Makefile").read_text()
+    assert " ".join(EXTRACT[:-1]) in makefile and '--ignore-dirs=".* __pycache__"' in makefile, "EXTRACT != Makefile"
     fresh = tmp_path / "messages.pot"
     monkeypatch.chdir(ROOT)
     CommandLineInterface().run(["pybabel", "-q", "extract", *EXTRACT, "-F", "babel.cfg", "-o", str(fresh), "."])
