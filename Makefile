@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint typecheck cov bench clean
+.PHONY: run test lint typecheck cov bench clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ instance/secret_key:
 	mkdir -p instance
 	$(BIN)/python -c 'import secrets; print(secrets.token_hex(32))' > $@
 	chmod 600 $@
+
+# `make run SITE_LANGUAGE=id`: the seed and the server both see it (empty means the default, English).
+export SITE_LANGUAGE
 
 # The queue sender runs beside the server (every minute) and stops with it, however the server stops.
 # Its mails link to SITE_URL, else to this server (MAIL_FALLBACK_URL).
@@ -56,6 +59,19 @@ test: lint typecheck
 bench: $(VENV)/.test-installed
 	@command -v wrk >/dev/null || { echo "make bench needs wrk: apt-get install wrk (https://github.com/wg/wrk)"; exit 2; }
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Translations (README "Translations"): extract every wrapped string into blog/translations/messages.pot,
+# merge it into each language's messages.po (a new string arrives empty, never guessed from a similar one),
+# and compile the .mo files, which are committed: a server needs no build step. Then translate the empty
+# msgstr entries in each .po and run it again. tests/test_i18n.py fails until every entry is translated.
+TRANSLATIONS := blog/translations
+translations: $(VENV)/.run-installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k plural_message:1,2 --no-location \
+		--ignore-dirs=".* __pycache__" \
+		--project="Field Notes" --copyright-holder="Field Notes" -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel -q update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel -q compile -d $(TRANSLATIONS)
+	@$(BIN)/python -m blog.i18n $(TRANSLATIONS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

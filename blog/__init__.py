@@ -42,6 +42,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     csrf.init_app(app)
     babel.init_app(app)
+    from .forms import use_site_translations
+
+    use_site_translations()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see that page.")
@@ -191,6 +194,45 @@ def set_security_headers(response):
     return response
 
 
+# Werkzeug's names and descriptions are English: the pages a visitor can reach say them in the site's language.
+ERROR_TEXTS = {
+    400: (_l("Bad Request"), _l("The request could not be understood. Go back and try again.")),
+    401: (_l("Unauthorized"), _l("Log in to see this page.")),
+    403: (_l("Forbidden"), _l("You don't have permission to see this page.")),
+    405: (_l("Method Not Allowed"), _l("This address doesn't accept that kind of request.")),
+    410: (_l("Gone"), _l("What was here has been removed for good.")),
+    429: (_l("Too Many Requests"), _l("You have sent too many requests. Please wait a moment and try again.")),
+}
+
+
+def N_(message: str) -> str:
+    """Marks a message for `make translations`; it is translated where it is shown."""
+    return message
+
+
+# Flask-WTF's reasons for refusing a form, which the page shows.
+CSRF_REASONS = (
+    N_("The CSRF token is missing."),
+    N_("The CSRF session token is missing."),
+    N_("The CSRF token is invalid."),
+    N_("The CSRF token has expired."),
+    N_("The CSRF tokens do not match."),
+    N_("The referrer header is missing."),
+    N_("The referrer does not match the host."),
+)
+
+
+def error_texts(error: HTTPException) -> dict:
+    """The title and sentence of the general error page, in the site's language."""
+    title, message = ERROR_TEXTS.get(
+        error.code or 500, (_l("Something went wrong"), _l("This request could not be completed."))
+    )
+    if isinstance(error, CSRFError):
+        reason = _(error.description) if error.description in CSRF_REASONS else ""
+        message = _("%(reason)s Go back, reload the page and send the form again.", reason=reason).strip()
+    return {"title": str(title), "message": str(message)}
+
+
 def register_error_handlers(app: Flask) -> None:
     from .admin.stash import EDITOR_ENDPOINTS, keep_typed_text
     from .admin.views import too_large_editor_post
@@ -207,7 +249,7 @@ def register_error_handlers(app: Flask) -> None:
         kept = keep_typed_text()
         if kept is not None:
             return kept
-        return render_template("errors/error.html", error=error), error.code
+        return render_template("errors/error.html", **error_texts(error)), error.code
 
     @app.errorhandler(404)
     def not_found(error):
@@ -237,7 +279,7 @@ def register_error_handlers(app: Flask) -> None:
     def other_http_error(error):
         if error.response is not None:  # e.g. a throttled form re-rendered with the user's text
             return error.response
-        return render_template("errors/error.html", error=error), error.code
+        return render_template("errors/error.html", **error_texts(error)), error.code
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

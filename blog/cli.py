@@ -60,7 +60,9 @@ def create_author_command(email: str, name: str, admin: bool, password: str) -> 
 @click.option("--if-empty", is_flag=True, help="Only load the demo when the database has no posts.")
 def seed_demo_command(if_empty: bool) -> None:
     """Load the demo author, articles and pages; running it again changes nothing."""
-    from .demo_content import DEMO_AUTHOR, DEMO_PAGES, DEMO_POSTS
+    from .demo_content import DEMO_AUTHOR, DEMO_PAGES, demo_posts
+
+    items = demo_posts(current_app.config["SITE_LANGUAGE"])
 
     if if_empty and db.session.scalar(select(func.count(Post.id))):
         click.echo("The database already has posts; demo content not loaded.")
@@ -71,7 +73,7 @@ def seed_demo_command(if_empty: bool) -> None:
         author = create_author(email=DEMO_AUTHOR["email"], name=DEMO_AUTHOR["name"], password=secrets.token_urlsafe(32))
         author.active = False
     added = pictured = 0
-    for item in DEMO_POSTS:
+    for item in items:
         post = db.session.scalar(select(Post).where(Post.slug == item["slug"]))
         if post is None:
             post = Post(
@@ -94,7 +96,7 @@ def seed_demo_command(if_empty: bool) -> None:
     pages_added = seed_demo_pages(DEMO_PAGES, author)
     db.session.commit()
     click.echo(
-        f"Demo content: {added} article(s) added, {len(DEMO_POSTS) - added} already there; "
+        f"Demo content: {added} article(s) added, {len(items) - added} already there; "
         f"{pictured} featured picture(s) added; {pages_added} page(s) added."
     )
 

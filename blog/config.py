@@ -56,7 +56,8 @@ def load_config(instance_path: str) -> dict:
         "SECRET_KEY": read_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": env_str("DATABASE_URL", default_db),
         "SITE_NAME": env_str("SITE_NAME", "Field Notes"),
-        "SITE_TAGLINE": env_str("SITE_TAGLINE", "Stories on migration, writing and everyday life"),
+        # Unset: the default tagline in the site's language (site_settings.default_tagline).
+        "SITE_TAGLINE": env_str("SITE_TAGLINE", None),
         "SITE_DESCRIPTION": env_str("SITE_DESCRIPTION", ""),
         "SITE_ACCENT": env_str("SITE_ACCENT", "#0b5cad"),
         "SITE_FOOTER_TEXT": env_str("SITE_FOOTER_TEXT", ""),

@@ -389,3 +389,76 @@ DEMO_PAGES: list[dict[str, Any]] = [
         "in_navigation": True,
     },
 ]
+
+_IOM_INDONESIA_BODY = """\
+Indonesia adalah negara kepulauan dengan lebih dari 17.000 pulau, dan bagi banyak keluarga di sini \
+migrasi adalah bagian dari hidup sehari-hari. Ada yang merantau ke kota lain untuk bekerja, ada yang \
+berangkat ke luar negeri sebagai pekerja migran, dan ada pula yang terpaksa meninggalkan rumah karena \
+banjir, gempa bumi, atau letusan gunung berapi. Organisasi Internasional untuk Migrasi (IOM) sudah \
+bekerja di Indonesia sejak akhir 1970-an, dan tulisan ini mencoba merangkum apa saja yang dilakukannya.
+
+## Membantu saat bencana
+
+Ketika gempa dan tsunami melanda Aceh pada 2004, lalu Palu dan Donggala pada 2018, ribuan keluarga \
+kehilangan tempat tinggal dalam satu hari. Bersama pemerintah daerah dan relawan setempat, IOM membantu \
+mendirikan tempat penampungan sementara, membagikan perlengkapan darurat, dan mencatat siapa saja yang \
+mengungsi dan apa yang mereka butuhkan. Data seperti ini penting: tanpa itu, bantuan mudah menumpuk di \
+satu tempat sementara desa lain tidak kebagian.
+
+## Pekerja migran yang lebih terlindungi
+
+Setiap tahun ratusan ribu orang Indonesia bekerja di luar negeri, terutama di Malaysia, Hong Kong, \
+Taiwan, dan negara-negara Teluk. Sebagian besar pulang dengan selamat, tetapi sebagian lainnya terjerat \
+utang kepada perekrut, kehilangan paspor, atau tidak menerima upah yang dijanjikan. IOM bekerja sama \
+dengan pemerintah untuk:
+
+- memberi informasi yang jujur sebelum orang berangkat, tentang hak dan risiko bekerja di luar negeri
+- melatih petugas di desa asal agar bisa mengenali tawaran kerja yang mencurigakan
+- mendampingi korban perdagangan orang saat pulang, sampai mereka bisa memulai hidup baru
+
+## Pengungsi yang transit
+
+Indonesia juga menjadi tempat singgah bagi ribuan pengungsi dan pencari suaka dari Afganistan, Somalia, \
+Myanmar, dan negara lain, yang menunggu bertahun-tahun untuk dimukimkan kembali di negara ketiga. Selama \
+menunggu, IOM membantu kebutuhan dasar mereka, seperti tempat tinggal, layanan kesehatan, dan kegiatan \
+belajar untuk anak-anak.
+
+## Mengapa ini penting
+
+Migrasi yang aman dan teratur tidak terjadi dengan sendirinya. Dibutuhkan kerja sama antara pemerintah, \
+organisasi internasional, masyarakat desa, dan para migran sendiri. Karya IOM di Indonesia menunjukkan \
+bahwa bantuan yang paling berguna sering kali sederhana: informasi yang benar, pada waktu yang tepat, \
+untuk orang yang membutuhkannya.
+"""
+
+# Loaded beside the English articles when SITE_LANGUAGE names the language (`make run SITE_LANGUAGE=id`).
+DEMO_POSTS_BY_LANGUAGE: dict[str, list[dict[str, Any]]] = {
+    "id": [
+        {
+            "title": "IOM di Indonesia: Menemani Orang yang Berpindah",
+            "slug": "iom-di-indonesia",
+            "picture": {
+                "from": "#8c1c13",
+                "to": "#f4a259",
+                "accent": "#ffffff",
+                "shapes": "bands",
+                "alt": (
+                    "Ilustrasi abstrak: pita-pita putih dan merah tua melintang di atas gradasi "
+                    "dari merah bata ke jingga, seperti jalur pelayaran antarpulau."
+                ),
+            },
+            "published_at": "2024-06-10T08:00:00+00:00",
+            "tags": ["IOM", "Migrasi", "Indonesia"],
+            "excerpt": (
+                "Dari bantuan bencana di Aceh dan Palu sampai perlindungan pekerja migran: apa yang "
+                "dikerjakan Organisasi Internasional untuk Migrasi di Indonesia."
+            ),
+            "body": _IOM_INDONESIA_BODY,
+        },
+    ],
+}
+
+
+def demo_posts(language: str) -> list[dict[str, Any]]:
+    """The English demo articles, and those written in the site's language."""
+    return DEMO_POSTS + DEMO_POSTS_BY_LANGUAGE.get(language, [])

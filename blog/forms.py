@@ -1,14 +1,11 @@
 """Pieces shared by every form: validators for text people type, and the CSRF-only button form."""
 
 import re
-from functools import lru_cache
 
-from babel import support
 from flask import current_app
-from flask_babel import get_locale
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms.i18n import messages_path
 from wtforms.validators import Length, ValidationError
 
 # Tabs and newlines are text; every other control character (NUL above all, which PostgreSQL
@@ -19,31 +16,11 @@ _LINE_BREAK = re.compile(r"[\r\n]")
 _BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
-@lru_cache(maxsize=16)
-def _wtforms_catalogue(locale: str) -> support.NullTranslations:
-    return support.Translations.load(messages_path(), [locale], domain="wtforms")
-
-
-class WTFormsTranslations:
-    """WTForms' own messages in the page's language, read from disk once per process and language:
-    Flask-WTF reads the catalogue again on every request that builds a form (a millisecond of every
-    article page, for its comment form)."""
-
-    def gettext(self, string: str) -> str:
-        return _wtforms_catalogue(str(get_locale())).ugettext(string)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return _wtforms_catalogue(str(get_locale())).ungettext(singular, plural, n)
-
-
-WTFORMS_TRANSLATIONS = WTFormsTranslations()
-
-
 def wtforms_translations(meta, form):
-    """A form Meta's get_translations: the same messages as Flask-WTF's, from the catalogue kept above."""
+    """A form Meta's get_translations (the public forms' own Meta): WTForms' messages from the site's catalogue."""
     if not current_app.config.get("WTF_I18N_ENABLED", True):
         return None
-    return WTFORMS_TRANSLATIONS
+    return SITE_TRANSLATIONS
 
 
 class NoControlCharacters:
@@ -105,3 +82,41 @@ def new_password_validators():
             message=_l("Use %(min)d to %(max)d characters.", min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH),
         )
     ]
+
+
+def plural_message(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a plural message for extraction only (`make translations` passes -k plural_message:1,2)."""
+    return singular, plural
+
+
+# WTForms' own messages for the validators and fields we use without a message of ours. WTForms ships no
+# Indonesian, so they go through the site's catalogue: listed here, `make translations` extracts them.
+WTFORMS_MESSAGES = (
+    _l("Invalid email address."),
+    _l("Not a valid choice."),
+    _l("Invalid Choice: could not coerce."),
+    _l("Not a valid datetime value."),
+    plural_message("Field cannot be longer than %(max)d character.", "Field cannot be longer than %(max)d characters."),
+)
+
+
+class SiteTranslations:
+    """What WTForms asks for its own messages: the site's catalogue, in the site's language."""
+
+    def gettext(self, string: str) -> str:
+        return get_translations().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return get_translations().ungettext(singular, plural, n)
+
+
+SITE_TRANSLATIONS = SiteTranslations()
+
+
+def use_site_translations() -> None:
+    """Flask-WTF would look for WTForms' messages in WTForms' own catalogues (none for Indonesian)."""
+
+    def get_site_translations(meta, form) -> SiteTranslations:
+        return SITE_TRANSLATIONS
+
+    FlaskForm.Meta.get_translations = get_site_translations

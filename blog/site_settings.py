@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from flask import current_app, g, has_request_context
+from flask_babel import gettext
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import content_version
@@ -108,12 +109,17 @@ def normal_colour(value: str) -> str:
     return value
 
 
+def default_tagline() -> str:
+    """The tagline when SITE_TAGLINE is unset: the demo's, in the site's language."""
+    return gettext("Stories on migration, writing and everyday life")
+
+
 def environment_settings() -> SiteSettings:
     """The settings as the environment (blog/config.py, and a test's overrides) gives them."""
     config = current_app.config
     return SiteSettings(
         name=config["SITE_NAME"] or "",
-        tagline=config["SITE_TAGLINE"] or "",
+        tagline=config["SITE_TAGLINE"] or default_tagline(),
         description=config["SITE_DESCRIPTION"] or "",
         accent=normal_colour(config["SITE_ACCENT"]),
         footer_text=config["SITE_FOOTER_TEXT"] or "",

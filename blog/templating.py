@@ -17,6 +17,7 @@ from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
 from .extensions import db
+from .js_strings import js_strings
 from .models import CommentStatus, MailStatus, PostStatus
 from .site_settings import site_settings
 
@@ -302,6 +303,7 @@ def init_app(app: Flask) -> None:
         tag_uri=tag_uri,
         picture_of=picture_of,
         share_image=share_image,
+        js_strings=js_strings,
         post_status_label=POST_STATUS_LABELS.__getitem__,
         PostStatus=PostStatus,
         CommentStatus=CommentStatus,

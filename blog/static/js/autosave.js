@@ -3,6 +3,11 @@
 // ("You have unsaved changes from ...") the next time it opens. Without JavaScript nothing autosaves.
 (function () {
   "use strict";
+  // Words shown to people come from the page (blog/js_strings.py), in the site's language.
+  var T = JSON.parse((document.getElementById("i18n") || {}).textContent || "{}");
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)[sd]/g, function (match, name) { return values[name]; });
+  }
   var form = document.querySelector("form[data-autosave-url]");
   if (!form || !window.fetch || !window.FormData) { return; }
   var status = document.getElementById("autosave-status");
@@ -58,10 +63,10 @@
         form.action = saved.edit_url;
         window.history.replaceState(null, "", saved.edit_url);
       }
-      say("Unsaved changes kept at " + saved.saved_at_text + ".");
+      say(fill(T.kept_at, {time: saved.saved_at_text}));
     }).catch(function () {
       changed = true;
-      say("Could not keep a copy of your changes just now; they are still here in the editor.");
+      say(T.not_kept);
     }).then(function () {
       saving = null;
     });

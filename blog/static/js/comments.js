@@ -2,6 +2,11 @@
 // link opens the article with the form set up for that reply, which works the same.
 (function () {
   "use strict";
+  // Words shown to people come from the page (blog/js_strings.py), in the site's language.
+  var T = JSON.parse((document.getElementById("i18n") || {}).textContent || "{}");
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)[sd]/g, function (match, name) { return values[name]; });
+  }
   var wrap = document.getElementById("comment-form");
   if (!wrap) { return; }
   var form = wrap.querySelector("form");
@@ -10,7 +15,6 @@
   if (!parentField || !heading) { return; }
   var home = wrap.parentNode;
   var homeNext = wrap.nextSibling;
-  var originalHeading = heading.textContent;
 
   function cancelLink() {
     var link = wrap.querySelector(".cancel-reply");
@@ -20,7 +24,7 @@
       link = document.createElement("a");
       link.className = "cancel-reply";
       link.href = "#comment-form";
-      link.textContent = "Cancel reply";
+      link.textContent = T.cancel_reply;
       note.appendChild(link);
       heading.insertAdjacentElement("afterend", note);
     }
@@ -34,7 +38,7 @@
       // The comment's id and author come from its item (li#comment-<id>, its .comment-author).
       var item = reply.closest("li.comment");
       parentField.value = item.id.replace("comment-", "");
-      heading.textContent = "Reply to " + item.querySelector(".comment-author").textContent;
+      heading.textContent = fill(T.reply_to, {name: item.querySelector(".comment-author").textContent});
       item.querySelector("article").insertAdjacentElement("afterend", wrap);
       cancelLink();
       var first = form.querySelector("textarea, input[type=text]");
@@ -45,7 +49,7 @@
     if (cancel) {
       event.preventDefault();
       parentField.value = "";
-      heading.textContent = originalHeading.indexOf("Reply") === 0 ? "Leave a comment" : originalHeading;
+      heading.textContent = T.leave_comment;
       var note = cancel.closest(".replying-to");
       if (note) { note.remove(); }
       home.insertBefore(wrap, homeNext);

@@ -4,6 +4,11 @@
 // Without JavaScript the editor is complete: "Preview" and "Upload image" post the form.
 (function () {
   "use strict";
+  // Words shown to people come from the page (blog/js_strings.py), in the site's language.
+  var T = JSON.parse((document.getElementById("i18n") || {}).textContent || "{}");
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)[sd]/g, function (match, name) { return values[name]; });
+  }
   var form = document.querySelector("form.editor[data-preview-url]");
   var body = form && form.querySelector("textarea[name=body]");
   if (!body || !window.fetch || !window.FormData) { return; }
@@ -12,6 +17,10 @@
   var wordsPerMinute = parseInt(form.dataset.wordsPerMinute, 10) || 220;
   // The same rule as blog.markdown.reading_minutes: Python's \w+ on the Markdown text.
   var WORD = /[\p{L}\p{N}_]+/gu;
+
+  function escape(text) {
+    return text.replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+  }
 
   function element(tag, attributes, text) {
     var node = document.createElement(tag);
@@ -62,28 +71,28 @@
       var before = body.selectionStart > 0 && body.value[body.selectionStart - 1] !== "\n" ? "\n" : "";
       replaceSelection(before + "```\n" + selected + "\n```\n", before.length + 4, before.length + 4 + selected.length);
     } else {
-      wrap("`", "`", "code");
+      wrap("`", "`", T.code_text);
     }
   }
 
   function link() {
-    var selected = body.value.slice(body.selectionStart, body.selectionEnd) || "link text";
+    var selected = body.value.slice(body.selectionStart, body.selectionEnd) || T.link_text;
     var text = "[" + selected + "](url)";
     replaceSelection(text, selected.length + 3, text.length - 1);  // "url" selected: typed or pasted over
   }
 
   var TOOLS = [
-    {name: "bold", label: "Bold (Ctrl+B)", text: "B", key: "b", run: function () { wrap("**", "**", "bold text"); }},
-    {name: "italic", label: "Italic (Ctrl+I)", text: "I", key: "i", run: function () { wrap("_", "_", "italic text"); }},
-    {name: "heading", label: "Heading", text: "H", run: function () { prefixLines("## "); }},
-    {name: "link", label: "Link (Ctrl+K)", text: "Link", key: "k", run: link},
-    {name: "list", label: "Bulleted list", text: "List", run: function () { prefixLines("- "); }},
-    {name: "quote", label: "Quote", text: "Quote", run: function () { prefixLines("> "); }},
-    {name: "code", label: "Code", text: "Code", run: code},
-    {name: "image", label: "Image: upload a picture and insert it", text: "Image", run: chooseImage}
+    {name: "bold", label: T.bold, text: T.bold_button, key: "b", run: function () { wrap("**", "**", T.bold_text); }},
+    {name: "italic", label: T.italic, text: T.italic_button, key: "i", run: function () { wrap("_", "_", T.italic_text); }},
+    {name: "heading", label: T.heading, text: T.heading_button, run: function () { prefixLines("## "); }},
+    {name: "link", label: T.link, text: T.link_button, key: "k", run: link},
+    {name: "list", label: T.list, text: T.list_button, run: function () { prefixLines("- "); }},
+    {name: "quote", label: T.quote, text: T.quote, run: function () { prefixLines("> "); }},
+    {name: "code", label: T.code, text: T.code, run: code},
+    {name: "image", label: T.image, text: T.image_button, run: chooseImage}
   ];
 
-  var toolbar = element("div", {"class": "editor-toolbar", role: "group", "aria-label": "Formatting"});
+  var toolbar = element("div", {"class": "editor-toolbar", role: "group", "aria-label": T.formatting});
   TOOLS.forEach(function (tool) {
     var button = element("button", {type: "button", "class": "tool-" + tool.name, "aria-label": tool.label,
                                      title: tool.label}, tool.text);
@@ -106,13 +115,14 @@
   function count() {
     var words = (body.value.match(WORD) || []).length;
     var minutes = Math.max(1, Math.ceil(words / wordsPerMinute));
-    stats.textContent = words + (words === 1 ? " word" : " words") + " · " + minutes + " min read";
+    stats.textContent = fill(T.words[words === 1 ? 0 : 1], {num: words}) + " · " +
+      fill(T.minutes[minutes === 1 ? 0 : 1], {num: minutes});
   }
 
   // The live preview: what readers will get, from the server, a moment after typing stops.
   // Focusable: it scrolls when the post is long, and keyboard users must be able to scroll it too.
   var preview = element("section", {"class": "live-preview", "aria-labelledby": "live-preview-heading", tabindex: "0"});
-  preview.appendChild(element("h2", {"class": "live-preview-heading", id: "live-preview-heading"}, "Live preview"));
+  preview.appendChild(element("h2", {"class": "live-preview-heading", id: "live-preview-heading"}, T.live_preview));
   var rendered = element("div", {"class": "article-body live-preview-body", "aria-live": "polite"});
   preview.appendChild(rendered);
   wrapper.appendChild(preview);
@@ -135,7 +145,7 @@
       // The HTML is the server's, sanitised by the same allow-list as the published post.
       if (mine === previewNumber) { rendered.innerHTML = answer.html; }
     }).catch(function () {
-      if (mine === previewNumber) { rendered.textContent = "The preview is not available just now."; }
+      if (mine === previewNumber) { rendered.textContent = T.no_preview; }
     });
   }
   body.addEventListener("input", function () {
@@ -156,28 +166,28 @@
       dialog = element("dialog", {"class": "alt-dialog", "aria-labelledby": "alt-dialog-heading"});
       dialog.innerHTML =
         '<form method="dialog" class="form">' +
-        '<h2 id="alt-dialog-heading">Describe the image</h2>' +
+        '<h2 id="alt-dialog-heading">' + escape(T.describe_image) + '</h2>' +
         '<p class="alt-dialog-file"></p>' +
-        '<div class="field"><label for="alt-dialog-text">Alt text for the image</label>' +
+        '<div class="field"><label for="alt-dialog-text">' + escape(T.alt_text) + '</label>' +
         '<input type="text" id="alt-dialog-text" maxlength="500" aria-describedby="alt-dialog-help">' +
-        '<p class="help" id="alt-dialog-help">What the picture shows, for people who can\'t see it.</p></div>' +
+        '<p class="help" id="alt-dialog-help">' + escape(T.alt_help) + '</p></div>' +
         '<div class="field checkbox"><input type="checkbox" id="alt-dialog-decorative"> ' +
-        '<label for="alt-dialog-decorative">Decorative image</label></div>' +
+        '<label for="alt-dialog-decorative">' + escape(T.decorative) + '</label></div>' +
         '<p class="error" id="alt-dialog-error" role="alert"></p>' +
-        '<div class="buttons"><button type="submit" value="insert" class="button primary">Insert image</button> ' +
-        '<button type="submit" value="cancel" class="button" formnovalidate>Cancel</button></div></form>';
+        '<div class="buttons"><button type="submit" value="insert" class="button primary">' + escape(T.insert_image) + '</button> ' +
+        '<button type="submit" value="cancel" class="button" formnovalidate>' + escape(T.cancel) + '</button></div></form>';
       document.body.appendChild(dialog);
       dialog.querySelector("form").addEventListener("submit", function (event) {
         var text = dialog.querySelector("#alt-dialog-text");
         var decorative = dialog.querySelector("#alt-dialog-decorative");
         if (event.submitter && event.submitter.value === "insert" && !text.value.trim() && !decorative.checked) {
           event.preventDefault();
-          dialog.querySelector("#alt-dialog-error").textContent = "Describe the picture, or mark it as decorative.";
+          dialog.querySelector("#alt-dialog-error").textContent = T.describe_or_decorative;
           text.focus();
         }
       });
     }
-    dialog.querySelector(".alt-dialog-file").textContent = file.name || "Pasted image";
+    dialog.querySelector(".alt-dialog-file").textContent = file.name || T.pasted_image;
     dialog.querySelector("#alt-dialog-text").value = "";
     dialog.querySelector("#alt-dialog-decorative").checked = false;
     dialog.querySelector("#alt-dialog-error").textContent = "";
@@ -202,19 +212,19 @@
       data.append("alt", alt);
       if (decorative) { data.append("decorative", "y"); }
       data.append("csrf_token", csrfToken());
-      uploadStatus.textContent = "Uploading " + (file.name || "the image") + "…";
+      uploadStatus.textContent = fill(T.uploading, {name: file.name || T.the_image});
       window.fetch(form.dataset.uploadUrl, {
         method: "POST", body: data, credentials: "same-origin",
         headers: {"Accept": "application/json", "X-CSRFToken": csrfToken()}
       }).then(function (response) {
-        return response.json().catch(function () { return {error: "The upload failed."}; });
+        return response.json().catch(function () { return {error: T.upload_failed}; });
       }).then(function (answer) {
-        if (!answer.markdown) { throw new Error(answer.error || "The upload failed."); }
+        if (!answer.markdown) { throw new Error(answer.error || T.upload_failed); }
         body.focus();
         body.setSelectionRange(start, end);
         var before = start > 0 && body.value[start - 1] !== "\n" ? "\n\n" : "";
         replaceSelection(before + answer.markdown + "\n");
-        uploadStatus.textContent = "The image is inserted. The post is not saved yet.";
+        uploadStatus.textContent = T.inserted;
       }).catch(function (error) {
         uploadStatus.textContent = error.message;
         body.focus();
