@@ -60,7 +60,7 @@ def create_author_command(email: str, name: str, admin: bool, password: str) -> 
 @click.option("--if-empty", is_flag=True, help="Only load the demo when the database has no posts.")
 def seed_demo_command(if_empty: bool) -> None:
     """Load the demo author, articles and pages; running it again changes nothing."""
-    from .demo_content import DEMO_AUTHOR, DEMO_PAGES, demo_posts
+    from .demo_content import DEMO_AUTHOR, demo_pages, demo_posts
 
     items = demo_posts(current_app.config["SITE_LANGUAGE"])
 
@@ -93,7 +93,7 @@ def seed_demo_command(if_empty: bool) -> None:
         if post.featured_media_id is None and post.author_id == author.id:
             post.featured_media = demo_picture(item)
             pictured += 1
-    pages_added = seed_demo_pages(DEMO_PAGES, author)
+    pages_added = seed_demo_pages(demo_pages(current_app.config["SITE_LANGUAGE"]), author)
     db.session.commit()
     click.echo(
         f"Demo content: {added} article(s) added, {len(items) - added} already there; "

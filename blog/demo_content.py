@@ -459,6 +459,37 @@ DEMO_POSTS_BY_LANGUAGE: dict[str, list[dict[str, Any]]] = {
 }
 
 
+_ABOUT_BODY_ID = """\
+Blog ini berisi catatan tentang orang-orang yang berpindah tempat, buku harian, menulis, dan sesekali \
+robot. Penulisnya percaya bahwa cerita kecil sering menjelaskan hal besar lebih baik daripada angka.
+
+## Menyapa
+
+Komentar terbuka di sebagian besar postingan, dan setiap balasan dibaca. Untuk hal yang lebih panjang, \
+atau yang tidak ingin Anda sampaikan di depan umum, formulir kontak di bagian atas setiap halaman \
+langsung sampai kepada saya. Postingan baru muncul di [feed](/feed.atom) untuk aplikasi pembaca Anda.
+"""
+
+# The standalone pages in the site's language, in place of the English ones (the header shows their titles).
+DEMO_PAGES_BY_LANGUAGE: dict[str, list[dict[str, Any]]] = {
+    "id": [
+        {
+            "title": "Tentang",
+            "slug": "tentang",
+            "published_at": "2024-05-01T09:00:00+00:00",
+            "excerpt": "Siapa yang menulis blog ini, apa isinya, dan cara menghubungi penulisnya.",
+            "body": _ABOUT_BODY_ID,
+            "in_navigation": True,
+        },
+    ],
+}
+
+
+def demo_pages(language: str) -> list[dict[str, Any]]:
+    """The demo's standalone pages in the site's language, else the English ones."""
+    return DEMO_PAGES_BY_LANGUAGE.get(language, DEMO_PAGES)
+
+
 def demo_posts(language: str) -> list[dict[str, Any]]:
     """The English demo articles, and those written in the site's language."""
     return DEMO_POSTS + DEMO_POSTS_BY_LANGUAGE.get(language, [])

@@ -38,6 +38,16 @@ def test_seed_demo_loads_five_articles_once(app, runner, client):
     assert "<h2>History and Structure</h2>" in mission and "<ul>" in mission
 
 
+def test_the_indonesian_demo_has_its_article_and_its_about_page_in_indonesian(make_app):
+    app = make_app(SITE_LANGUAGE="id")
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0 and "6 article(s) added" in result.output
+    home = app.test_client().get("/").get_data(as_text=True)
+    assert "IOM di Indonesia: Menemani Orang yang Berpindah" in home
+    # The header's page link reads in the site's language, and the English About page is not loaded.
+    assert '<a href="/tentang">Tentang</a>' in home and ">About<" not in home
+
+
 def test_seed_demo_if_empty_leaves_a_real_blog_alone(app, runner, content):
     content.post("My own post")
     result = runner.invoke(args=["seed-demo", "--if-empty"])
