@@ -164,7 +164,6 @@ def generate_rows(size: str):
             "role": "admin" if i == 1 else "author",
             "active": True,
             "created_at": now - timedelta(days=4000),
-            "slug": name.lower().replace(" ", "-"),
         }
         for i, name in enumerate(["Ana Bench", "Budi Load", "Chen Scale"], start=1)
     ]
@@ -257,9 +256,6 @@ def table_columns(conn, table: str) -> list[str]:
 
 def derived_columns(conn, rows: dict) -> None:
     """Columns later migrations add to posts (kept on write by the app): filled here the same way."""
-    if "slug" in table_columns(conn, "users"):  # author pages: /authors/<slug>, unique
-        for user in rows["users"]:
-            user["slug"] = user["name"].lower().replace(" ", "-")
     post_cols = set(table_columns(conn, "posts"))
     if "comment_count" in post_cols:
         counts = comment_counts(rows["comments"])
