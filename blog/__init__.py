@@ -28,10 +28,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     # First of all before_request functions: CSRF checks and rate limits must not run for a foreign Host.
     app.before_request(refuse_untrusted_host)
 
-    if app.config["TRUSTED_PROXIES"]:
-        hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
-
     # Before CSRFProtect's hook, which reads the form (and so the body) ahead of any view.
     app.before_request(allow_large_uploads)
     db.init_app(app)
@@ -109,7 +105,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import page_cache
 
     # Last: its before_request runs after every check above, its after_request before set_security_headers.
-    page_cache.init_app(app)
+    page_cache.init_app(app, security_headers)
+    # Outermost: the page cache's middleware sees the client's scheme and address as the app does.
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     return app
 
 
@@ -183,14 +183,20 @@ def refuse_nul_characters():
         abort(404)
 
 
+def security_headers(config) -> list[tuple[str, str]]:
+    """What every response carries, pages from the page cache's middleware too."""
+    headers = [("Strict-Transport-Security", "max-age=31536000")] if config["PREFERRED_URL_SCHEME"] == "https" else []
+    return headers + [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("X-Frame-Options", "DENY"),
+    ]
+
+
 def set_security_headers(response):
-    headers = response.headers
-    if current_app.config["PREFERRED_URL_SCHEME"] == "https":
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
+    for name, value in security_headers(current_app.config):
+        response.headers.setdefault(name, value)
     return response
 
 

@@ -6,6 +6,7 @@ from threading import Lock
 
 import brotli  # type: ignore[import-untyped]
 from flask import Request, Response
+from werkzeug.wrappers import Request as WsgiRequest
 
 # Pictures (other than SVG) are compressed already; these are the kinds worth it.
 COMPRESSIBLE_TYPES = {
@@ -36,7 +37,7 @@ def worth_compressing(response: Response) -> bool:
     )
 
 
-def chosen_encoding(request: Request) -> str | None:
+def chosen_encoding(request: WsgiRequest) -> str | None:
     """Brotli when the client takes it, else gzip, else None (identity)."""
     accepted = request.accept_encodings
     for encoding in ENCODINGS:

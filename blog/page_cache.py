@@ -1,12 +1,14 @@
 """The page cache for anonymous readers, HTTP caching headers (ETag, Last-Modified, 304, Cache-Control) and
 compression.
 
-A GET or HEAD of a reader page (CACHED_BLUEPRINTS, CACHED_ENDPOINTS) by a browser without a session,
-remember-me or commenter cookie is served from the cache when an entry exists for its URL at the current
-content version (content_version.py: one query). Otherwise the page is made as usual and, when it is a
-200 that set no cookie and flashed nothing, stored with its gzip and Brotli variants, each under its own
-key: nothing is compressed twice. Entries live in Redis (CACHE_URL, shared by every worker and host) or
-in a bounded per-process LRU; a stale one is never found, because its key names an older version.
+A GET or HEAD by a browser without a session, remember-me or commenter cookie is answered by CachedPages,
+a WSGI middleware in front of Flask, when an entry exists for its URL at the current content version
+(content_version.py: one query): no request context, hook or session is made for it. Only reader pages
+(CACHED_BLUEPRINTS, CACHED_ENDPOINTS) are ever stored, so an entry for a URL is the proof that it is one.
+Otherwise the page is made as usual and, when it is a reader page's 200 that set no cookie and flashed
+nothing, stored with its gzip and Brotli variants, each under its own key: nothing is compressed twice.
+Entries live in Redis (CACHE_URL, shared by every worker and host) or in a bounded per-process LRU; a
+stale one is never found, because its key names an older version.
 
 A page with a public form (a comment form, the contact form) carries a signed token dated when the form
 may be sent from (public_forms.py). On a page that may be cached that date is PAGE_CACHE_FORM_SECONDS
@@ -20,12 +22,17 @@ import logging
 import struct
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from threading import Lock
 from typing import cast
 
 from flask import Flask, Response, current_app, g, request, session
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Request as WsgiRequest
+from werkzeug.wrappers import Response as WsgiResponse
 
-from . import content_version
+from . import content_version, models
 from .comments.cookie import COOKIE as COMMENTER_COOKIE
 from .compression import MIN_BYTES, chosen_encoding, compress, compress_response, worth_compressing
 
@@ -50,9 +57,9 @@ _NOT_STORED = {
 }
 
 
-def personal_cookies() -> tuple[str, ...]:
+def personal_cookies(config=None) -> tuple[str, ...]:
     """Cookies that make a page someone's own: the session, Flask-Login's remember-me, the commenter's."""
-    config = current_app.config
+    config = current_app.config if config is None else config
     return (
         config.get("SESSION_COOKIE_NAME") or "session",
         config.get("REMEMBER_COOKIE_NAME") or "remember_token",
@@ -60,8 +67,9 @@ def personal_cookies() -> tuple[str, ...]:
     )
 
 
-def is_personal_request() -> bool:
-    return any(name in request.cookies for name in personal_cookies()) or "Authorization" in request.headers
+def is_personal_request(req: WsgiRequest | None = None, config=None) -> bool:
+    req = request if req is None else req
+    return any(name in req.cookies for name in personal_cookies(config)) or "Authorization" in req.headers
 
 
 def is_reader_page_request() -> bool:
@@ -143,10 +151,13 @@ def store():
 # --- entries ---------------------------------------------------------------------------------------------
 
 
-def entry_key(state: content_version.ContentState, encoding: str | None) -> str:
-    url = f"{request.scheme}://{request.host}{request.full_path if request.query_string else request.path}"
+def entry_key(
+    state: content_version.ContentState, encoding: str | None, req: WsgiRequest | None = None, config=None
+) -> str:
+    req = request if req is None else req
+    url = f"{req.scheme}://{req.host}{req.full_path if req.query_string else req.path}"
     digest = hashlib.sha256(url.encode()).hexdigest()[:40]
-    prefix = current_app.config["CACHE_KEY_PREFIX"]
+    prefix = (current_app.config if config is None else config)["CACHE_KEY_PREFIX"]
     return f"{prefix}:page:{state.key}:{encoding or 'identity'}:{digest}"
 
 
@@ -167,29 +178,73 @@ def form_token_delay() -> int:
     return current_app.config["PAGE_CACHE_FORM_SECONDS"] if g.get("page_cacheable") else 0
 
 
-def serve_from_cache():
-    """before_request: the stored page, when there is one for this URL at the current content version."""
-    g.page_cacheable = False
-    if not is_reader_page_request():
-        return None
-    state = content_version.current_state() if current_app.config["PAGE_CACHE"] else None
-    if state is None:
-        return None
-    g.page_cacheable = True
-    raw = store().get(entry_key(state, chosen_encoding(request)))
-    if raw is None:
-        return None
-    meta, body = unpack(raw)
-    if meta["expires"] <= time.time():
-        return None
-    response = Response(body, status=200, headers=meta["headers"])
-    if meta["encoding"]:
-        response.headers["Content-Encoding"] = meta["encoding"]
-    response.set_etag(meta["etag"], weak=True)
-    response.last_modified = meta["last_modified"]
-    g.page_cache_entry = meta
-    response.headers["X-Page-Cache"] = "hit"
-    return response
+def mark_cacheable():
+    """before_request: whether this request's page may be stored (a reader page for an anonymous reader,
+    with the cache on). CachedPages has already answered it when an entry existed."""
+    g.page_cacheable = bool(
+        current_app.config["PAGE_CACHE"] and is_reader_page_request() and content_version.current_state()
+    )
+
+
+class CachedPages:
+    """WSGI middleware: a stored page is answered before Flask makes a request context, runs its hooks or
+    opens a session, so a hit costs the content version's query, the store's lookup and the headers.
+
+    Whatever is not a hit (a personal request, a miss, a scheduled post due) goes on to the app, with the
+    state it read, so a miss reads the version once too.
+    """
+
+    STATE_KEY = "blog.content_state"
+
+    def __init__(self, app: Flask, response_headers: Callable[[dict], Iterable[tuple[str, str]]]):
+        self.app, self.wsgi_app, self.response_headers = app, app.wsgi_app, response_headers
+        self.engine: Engine | None = None
+
+    def __call__(self, environ, start_response):
+        response = self.stored_response(environ) if self.app.config["PAGE_CACHE"] else None
+        if response is None:
+            return self.wsgi_app(environ, start_response)
+        return response(environ, start_response)
+
+    def stored_response(self, environ) -> WsgiResponse | None:
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return None
+        config = self.app.config
+        req = WsgiRequest(environ)
+        if req.path.startswith(PRIVATE_PREFIXES) or is_personal_request(req, config):
+            return None
+        if self.engine is None:
+            with self.app.app_context():
+                from .extensions import db
+
+                self.engine = db.engine
+        try:
+            state = content_version.read_outside_session(self.engine)
+        except SQLAlchemyError:
+            return None  # the database is away: the app answers with its 503 page
+        if state is None:
+            return None
+        if state.next_publish_at is not None and state.next_publish_at <= models.utcnow():
+            return None  # the app bumps the version first: the scheduled post appears on this very request
+        environ[self.STATE_KEY] = state
+        raw = self.app.extensions["page_cache"].get(entry_key(state, chosen_encoding(req), req, config))
+        if raw is None:
+            return None
+        meta, body = unpack(raw)
+        if meta["expires"] <= time.time():
+            return None
+        response = WsgiResponse(body, status=200, headers=meta["headers"])
+        if meta["encoding"]:
+            response.headers["Content-Encoding"] = meta["encoding"]
+        response.set_etag(meta["etag"], weak=True)
+        response.last_modified = meta["last_modified"]
+        response.headers["X-Page-Cache"] = "hit"
+        response.vary.update(("Accept-Encoding", "Cookie"))
+        public_cache_control(response, meta["expires"], meta["form"], config)
+        for name, value in self.response_headers(config):
+            response.headers.setdefault(name, value)
+        response.make_conditional(environ)
+        return response
 
 
 def store_page(response: Response, state: content_version.ContentState) -> dict | None:
@@ -225,9 +280,8 @@ def store_page(response: Response, state: content_version.ContentState) -> dict 
     return meta
 
 
-def public_cache_control(response: Response, expires: float) -> None:
-    config = current_app.config
-    if g.get("page_has_public_form") or (g.get("page_cache_entry") or {}).get("form"):
+def public_cache_control(response: WsgiResponse, expires: float, has_form: bool, config) -> None:
+    if has_form:
         # A page with a form token is fresh only as long as its entry: no copy older than that anywhere.
         max_age = max(0, min(config["CACHE_MAX_AGE"], round(expires - time.time())))
         response.headers["Cache-Control"] = f"public, max-age={max_age}"
@@ -241,20 +295,13 @@ def finish_response(response: Response) -> Response:
     """after_request: store the page, compress, and say who may keep a copy and for how long."""
     if request.endpoint == "static":
         return compress_response(request, response, static=True)
-    if g.get("page_cache_entry"):  # served from the cache: already compressed
-        meta = g.page_cache_entry
-        response.vary.update(("Accept-Encoding", "Cookie"))
-        public_cache_control(response, meta["expires"])
-        response.make_conditional(request)
-        return response
     if g.get("page_cacheable"):
         meta = store_page(response, g.content_state)
         if meta is not None:
             response.set_etag(meta["etag"], weak=True)
             response.last_modified = meta["last_modified"]
             response.vary.update(("Accept-Encoding", "Cookie"))
-            public_cache_control(response, meta["expires"])
-            g.page_cache_entry = meta
+            public_cache_control(response, meta["expires"], meta["form"], current_app.config)
             response.make_conditional(request)
             return response
     response = compress_response(request, response)
@@ -270,7 +317,8 @@ def finish_response(response: Response) -> Response:
         if g.get("page_has_public_form"):
             response.headers["Cache-Control"] = "no-cache"
         else:
-            public_cache_control(response, time.time() + current_app.config["CACHE_MAX_AGE"])
+            expires = time.time() + current_app.config["CACHE_MAX_AGE"]
+            public_cache_control(response, expires, False, current_app.config)
         if not response.is_streamed and not response.direct_passthrough:
             response.add_etag(weak=True)
             response.make_conditional(request)
@@ -278,12 +326,15 @@ def finish_response(response: Response) -> Response:
     return response
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, response_headers: Callable[[dict], Iterable[tuple[str, str]]]) -> None:
+    """response_headers(config): the headers every response carries (the security headers), which a page
+    answered by CachedPages gets without the app's after_request functions."""
     content_version.install()
     url = app.config["CACHE_URL"]
     app.extensions["page_cache"] = RedisStore(url) if url else MemoryStore(3 * app.config["PAGE_CACHE_ENTRIES"])
     # Registered last: it runs after every other before_request check (host, body size, NUL, rate limits)
     # and, as after_request functions run in reverse, before set_security_headers adds the same headers
     # to stored and fresh pages alike.
-    app.before_request(serve_from_cache)
+    app.before_request(mark_cacheable)
     app.after_request(finish_response)
+    app.wsgi_app = CachedPages(app, response_headers)  # type: ignore[method-assign]
