@@ -291,7 +291,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(InterfaceError)
     def database_unavailable(error):
         # The database is down or unreachable: a page that reads nothing from it, and a hint to retry.
-        # pool_pre_ping replaces dead connections, so the site recovers by itself once it is back.
+        # The pool replaces dead connections (extensions.ping_if_idle), so the site recovers by itself once it is back.
         app.logger.error("database unavailable: %s", error.__class__.__name__, exc_info=error)
         without_database()
         try:

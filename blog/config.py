@@ -73,7 +73,7 @@ def load_config(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "SQLITE_BUSY_TIMEOUT": env_int("SQLITE_BUSY_TIMEOUT", 15),
         "DATABASE_RETRY_AFTER": env_int("DATABASE_RETRY_AFTER", 30),
         # A long writing session must never lose its work to an expired CSRF token.

@@ -1,5 +1,6 @@
 """Flask extensions, created unbound here and bound to the app in create_app."""
 
+import time
 from typing import cast
 
 from flask_babel import Babel
@@ -11,6 +12,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import CursorResult, MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import Pool
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints let Alembic's SQLite batch migrations find and alter them.
@@ -56,3 +59,31 @@ def configure_sqlite_connection(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+# A pooled connection left unused this long is tested before it is handed out: one that died while idle (the
+# database restarted) is replaced before any reader sees an error, and a busy worker pays nothing. (The pool's
+# own pre_ping tests every checkout: a round trip more on each PostgreSQL request, a cached page included.)
+IDLE_PING_SECONDS = 5.0
+
+
+@event.listens_for(Pool, "checkin")
+def note_checkin(dbapi_connection, connection_record) -> None:
+    if connection_record is not None:
+        connection_record.info["checked_in_at"] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def ping_if_idle(dbapi_connection, connection_record, connection_proxy) -> None:
+    last = connection_record.info.get("checked_in_at")
+    if last is None or time.monotonic() - last < IDLE_PING_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        dbapi_connection.rollback()
+    except Exception as error:  # whatever the driver raises for a dead connection
+        raise DisconnectionError() from error  # the pool replaces it and tries again

@@ -182,7 +182,13 @@ def site_settings() -> SiteSettings:
         try:
             state = content_version.read_state()
         except SQLAlchemyError:
-            # An error page while the database is failing: the environment's settings, never a second error.
+            if has_request_context():
+                # The session is left usable (the pool has replaced a dead connection), and the page is the
+                # database error's (503), never one made with the wrong settings or a second error.
+                from .extensions import db
+
+                db.session.rollback()
+                raise
             current_app.logger.warning("site settings unreadable: the environment's are used", exc_info=True)
             return defaults
         if has_request_context() and state is not None and "content_state" not in g:
