@@ -13,8 +13,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import CursorResult, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.pool import Pool
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import Pool
 
 # Named constraints let Alembic's SQLite batch migrations find and alter them.
 NAMING_CONVENTION = {
