@@ -132,8 +132,14 @@ def get(client, counter, path: str) -> tuple[float, int, int, int]:
     return elapsed, counter["n"] - before, response.status_code, len(response.data)
 
 
+def setting_value(text: str):
+    """A setting as the app's config holds it: in-process settings are not parsed from text ("false" would
+    be a true string)."""
+    return {"false": False, "0": False, "no": False, "true": True, "1": True, "yes": True}.get(text.lower(), text)
+
+
 def queries_for(url: str, path: str, env: dict[str, str]) -> int:
-    config = {k: v for k, v in env.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
+    config = {k: setting_value(v) for k, v in env.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
     with blog_app(url, **config) as (app, counter):
         client = app.test_client()
         get(client, counter, path)
@@ -214,9 +220,7 @@ def scale_rows() -> list[tuple[str, str, str]]:
 
 def scale_table(backend: str, small: data.Target, large: data.Target, repeats: int, cache_setting: str) -> bool:
     name, _, off = cache_setting.partition("=")
-    # In-process settings are not parsed from text: "false" would be a true string.
-    value = {"false": False, "0": False, "no": False, "true": True, "1": True, "yes": True}.get(off.lower(), off)
-    config = {name: value} if name and app_has_setting(name) else {}
+    config = {name: setting_value(off)} if name and app_has_setting(name) else {}
     timings: dict[str, dict[str, tuple[float, int, int, int]]] = {}
     for size, target in (("small", small), ("large", large)):
         with blog_app(target.url, **config) as (app, counter):
