@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import DateTimePattern, get_date_format, get_time_format, parse_pattern
 from flask import Flask, current_app, g, request, url_for
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_translations
 from flask_babel import lazy_gettext as _l
 
 from .extensions import db
@@ -190,8 +190,8 @@ def _read_at_content_version(name: str, read: Callable[[], T]) -> T:
         else:
             key = (name, current_app.config["SQLALCHEMY_DATABASE_URI"], request.script_root, state.key)
             if key not in _at_version:
-                if len(_at_version) > 32:
-                    _at_version.clear()
+                while len(_at_version) >= 32:  # the oldest first: entries of past versions go, not the live ones
+                    del _at_version[next(iter(_at_version))]
                 _at_version[key] = read()
             setattr(g, name, _at_version[key])
     return cast(T, g.get(name))
@@ -291,6 +291,10 @@ def init_app(app: Flask) -> None:
         rfc3339=rfc3339,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
+    # The site speaks one language (SITE_LANGUAGE): templates read its catalogue directly, not through
+    # Flask-Babel's per-call look-up of the context, the locale and the domain (dozens of calls a page).
+    with app.app_context():
+        app.jinja_env.install_gettext_translations(get_translations(), newstyle=True)  # type: ignore[attr-defined]
     app.jinja_env.globals.update(
         recent_posts=recent_posts,
         post_url=post_url,
