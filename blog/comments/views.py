@@ -37,11 +37,13 @@ from .queries import (
     moderation_queue,
     parents_with_replies,
 )
+from .render import render_thread
 from .section import comment_section
 
 bp = Blueprint("comments", __name__)
 # posts/article.html shows the comment section under every article through this global.
 bp.add_app_template_global(comment_section)
+bp.add_app_template_global(render_thread)
 
 
 def render_post_with_form(post: Post, form: CommentForm, status: int, form_error: str | None = None):
