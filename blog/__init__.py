@@ -15,10 +15,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import derive_settings, load_config
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .urls import Blog
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = Blog(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(load_config(app.instance_path))
     if test_config is not None:
