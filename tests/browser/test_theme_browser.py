@@ -70,17 +70,23 @@ def test_dark_mode_print_motion_and_focus(page, live_server):
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert page.evaluate("document.activeElement.textContent") and outline not in ("none", "")
 
-    page.emulate_media(media="print")
-    for hidden in (".site-header", ".site-nav", ".sidebar", ".comments", "form.comment-form", ".site-footer"):
+    # Print shows the article alone, black on white, even from a dark screen: no picture or reading time.
+    page.emulate_media(media="print", color_scheme="dark")
+    hidden_in_print = (".site-header", ".site-nav", ".sidebar", ".comments", "form.comment-form", ".site-footer")
+    for hidden in (*hidden_in_print, ".article .featured-image", ".article .meta-reading", ".post-nav"):
+        assert page.locator(hidden).count(), hidden
         assert not page.locator(hidden).first.is_visible(), hidden
+    assert background_and_text(page) == ["rgb(255, 255, 255)", "rgb(0, 0, 0)"]
+    assert page.evaluate("getComputedStyle(document.querySelector('.article h1')).color") == "rgb(0, 0, 0)"
     article = page.locator("article.article")
     assert page.get_by_role("heading", level=1, name="Mission And Goals").is_visible()
     assert article.locator(".post-meta time").is_visible()
     assert article.locator(".post-meta a[rel=author]").inner_text() == "Radhika Agarwal"
     url_line = page.locator(".print-url")
     assert url_line.is_visible() and url_line.inner_text().endswith(live_server + ARTICLE)
-    page.emulate_media(media="screen")
+    page.emulate_media(media="screen", color_scheme="light")
     assert not url_line.is_visible() and page.locator(".sidebar").is_visible()
+    assert page.locator(".article .meta-reading").is_visible()
 
     page.goto(live_server + "/")
     card_image = "document.querySelector('.post-cards .post-summary-image img')"
