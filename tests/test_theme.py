@@ -77,3 +77,15 @@ def test_the_login_and_reset_forms_ask_the_browser_for_an_email(client):
         email_input = re.search(r'<input[^>]*type="email"[^>]*>', page)
         assert email_input and 'autocomplete="email"' in email_input.group(0), url
         assert 'autocomplete="username"' not in page, url
+
+
+def test_the_archive_and_search_lay_their_posts_out_as_cards_like_the_home(client, content):
+    content.post("Coast Walk", body="A walk along the coast.", days_ago=2)
+    content.post("Hill Walk", body="A walk over the hill.", days_ago=1)
+    archive = body_of(client.get("/posts/"))
+    cards = archive[archive.index('<div class="post-cards">') :]
+    assert cards.index("Hill Walk") < cards.index("Coast Walk") < cards.index("</div>")
+    results = body_of(client.get("/search?q=walk"))
+    grid = results[results.index('<ol class="search-results post-cards">') : results.index("</ol>")]
+    assert grid.count('<li class="search-result">') == 2
+
