@@ -89,3 +89,16 @@ def test_the_archive_and_search_lay_their_posts_out_as_cards_like_the_home(clien
     grid = results[results.index('<ol class="search-results post-cards">') : results.index("</ol>")]
     assert grid.count('<li class="search-result">') == 2
 
+
+def current_links(page: str) -> list[str]:
+    nav = page[page.index('<nav class="site-nav"') : page.index("</nav>")]
+    return re.findall(r'<a href="[^"]*" aria-current="page">([^<]+)</a>', nav)
+
+
+def test_the_header_marks_the_page_the_reader_is_on(client, content):
+    content.post("Coast Walk", days_ago=1)
+    assert current_links(text(client.get("/"))) == ["Home"]
+    assert current_links(text(client.get("/posts/"))) == ["Archive"]
+    assert current_links(text(client.get("/contact"))) == ["Contact"]
+    assert current_links(text(client.get("/contact/thanks"))) == ["Contact"]
+    assert current_links(text(client.get("/posts/coast-walk"))) == []  # an article is none of the links
