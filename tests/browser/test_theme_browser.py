@@ -93,3 +93,28 @@ def test_dark_mode_print_motion_and_focus(page, live_server):
     assert page.evaluate(f"getComputedStyle({card_image}).transitionDuration") != "0s"
     page.emulate_media(reduced_motion="reduce")
     assert page.evaluate(f"getComputedStyle({card_image}).transitionDuration") == "0s"
+
+
+def test_short_pages_keep_the_footer_at_the_foot_of_the_window(browser, live_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 2400})  # taller than any short page
+    page = context.new_page()
+    for path in ("/contact/thanks", "/search?q=", "/login"):
+        page.goto(live_server + path)
+        footer_bottom = page.evaluate("document.querySelector('.site-footer').getBoundingClientRect().bottom")
+        assert footer_bottom == 2400, path
+        assert page.evaluate("document.scrollingElement.scrollHeight") == 2400, path  # and no scroll below
+    context.close()
+
+
+def test_the_comment_form_keeps_a_reading_width_and_its_checkbox_beside_the_label(browser, live_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(live_server + ARTICLE)
+    form_width = page.locator("form.comment-form").bounding_box()["width"]
+    assert 400 < form_width <= 36 * 16
+    box = page.locator("#notify").bounding_box()
+    label = page.locator("label[for=notify]").bounding_box()
+    assert box["x"] + box["width"] < label["x"] < box["x"] + box["width"] + 16  # beside it, a small gap
+    line = label["height"]  # one line of text
+    assert abs((box["y"] + box["height"] / 2) - (label["y"] + line / 2)) <= 3
+    context.close()
