@@ -82,6 +82,26 @@ def test_every_dashboard_page_fits_a_phone_and_passes_axe_in_light_and_dark(logg
     assert not problems, "\n".join(problems)
 
 
+def test_no_dashboard_page_scrolls_sideways_at_tablet_and_laptop_widths(logged_in_page, live_server):
+    """Between a phone and a wide screen the menu takes part of the window: tables become cards, never wider."""
+    page = logged_in_page
+    paths = PAGES + linked_pages(page, live_server)
+    problems = []
+    for width in (800, 1024):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in paths:
+            response = page.goto(live_server + path)
+            assert response is not None and response.status == 200, path
+            scroll_width, inner_width = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+            if scroll_width > inner_width:
+                problems.append(f"{path} at {width} px: {scroll_width - inner_width} px sideways scroll")
+            for table in page.locator(".table-wrap").all():  # nor does a table scroll inside its box
+                inner, outer = table.evaluate("e => [e.scrollWidth, e.clientWidth]")
+                if inner > outer:
+                    problems.append(f"{path} at {width} px: a table scrolls {inner - outer} px inside its box")
+    assert not problems, "\n".join(problems)
+
+
 def test_the_menu_is_a_button_on_a_phone_and_always_open_on_a_wide_screen(logged_in_page, live_server):
     page = logged_in_page
     menu = page.get_by_role("navigation", name="Dashboard")
