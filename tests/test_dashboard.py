@@ -173,3 +173,8 @@ def test_the_menu_links_to_settings_once_the_app_serves_them(app, author, admin,
     admin_page = text(auth.log_in(ADMIN_EMAIL).get("/admin/"))
     assert menu_labels(admin_page)[-2:] == ["Settings", "Account"] and '<a href="/admin/settings">' in admin_page
     assert "Settings" not in menu_labels(text(auth.log_in().get("/admin/")))
+
+
+def test_the_posts_list_offers_new_post_once(writer):
+    page = text(writer.get("/admin/posts"))
+    assert page.count('href="/admin/posts/new"') == 1 and page.count(">New post<") == 1
