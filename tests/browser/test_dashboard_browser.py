@@ -121,3 +121,22 @@ def test_the_menu_is_a_button_on_a_phone_and_always_open_on_a_wide_screen(logged
     page.wait_for_url(live_server + "/admin/media")
     assert menu.get_by_role("link", name="Media").get_attribute("aria-current") == "page"
     assert page.get_by_role("link", name="View site").get_attribute("href") == "/"
+
+
+def test_the_editor_puts_the_image_upload_under_the_body_in_its_column(logged_in_page, live_server):
+    page = logged_in_page
+    for viewport in (DESKTOP, {"width": 1024, "height": 900}, PHONE):
+        page.set_viewport_size(viewport)
+        page.goto(live_server + "/admin/posts/1/edit")
+        body = page.locator("#editor-body").bounding_box()
+        upload = page.locator("#editor-upload").bounding_box()
+        side = page.locator(".editor-side").bounding_box()
+        width = viewport["width"]
+        assert upload["y"] >= body["y"] + body["height"], width  # below the body (and its live preview)
+        assert abs(upload["x"] - body["x"]) < 1 and abs(upload["width"] - body["width"]) < 1, width  # its width
+        beside = side["x"] >= body["x"] + body["width"]
+        if beside:  # a wide screen: the publishing column does not cover it
+            assert upload["x"] + upload["width"] <= side["x"], width
+        else:
+            assert side["y"] >= upload["y"] + upload["height"], width
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
