@@ -7,9 +7,11 @@ at; nothing compares them pixel by pixel.
 import re
 from pathlib import Path
 
+import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from ..helpers import AXE_OPTIONS
+from .conftest import demo_site, log_in_as_author
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots" / "dashboard"
 PHONE = {"width": 390, "height": 844}
@@ -140,3 +142,27 @@ def test_the_editor_puts_the_image_upload_under_the_body_in_its_column(logged_in
         else:
             assert side["y"] >= upload["y"] + upload["height"], width
     assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
+
+
+LONG_NAME = "Supercalifragilisticexpialidocious-Chronicles-Of-Migration-Research and Everyday Life"
+
+
+@pytest.fixture(scope="module")
+def long_named_site(tmp_path_factory):
+    with demo_site(tmp_path_factory, SITE_NAME=LONG_NAME) as url:
+        yield url
+
+
+def test_a_long_site_name_fits_the_phone_headers(page, long_named_site):
+    page.set_viewport_size(PHONE)
+    log_in_as_author(page, long_named_site)
+    for path, header in (("/admin/", ".dash-side"), ("/admin/posts", ".dash-side"), ("/", ".site-header")):
+        page.goto(long_named_site + path)
+        assert LONG_NAME[:20] in page.locator(header).inner_text(), path
+        inner, outer = page.locator(header).evaluate("e => [e.scrollWidth, e.clientWidth]")
+        assert inner <= outer, f"{path}: the header is {inner - outer} px too wide"
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"], path
+    # The dashboard's name is cut with an ellipsis, within the bar beside "View site".
+    name = page.goto(long_named_site + "/admin/") and page.locator(".dash-site-name").bounding_box()
+    view_site = page.get_by_role("link", name="View site").bounding_box()
+    assert name["x"] + name["width"] <= view_site["x"]
