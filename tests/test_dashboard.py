@@ -5,10 +5,10 @@ import re
 from datetime import timedelta
 
 from blog.extensions import db
-from blog.models import Comment, ContactMessage, MailStatus, OutboxMail
+from blog.models import Comment, ContactMessage, MailStatus, NavItem, OutboxMail
 
-from .conftest import NOW
-from .helpers import ADMIN_EMAIL, count_queries, text
+from .conftest import NOW, Content
+from .helpers import ADMIN_EMAIL, PASSWORD, count_queries, csrf_token_of, log_in, text
 
 
 def attention(page: str) -> dict[str, tuple[int, str]]:
@@ -178,3 +178,22 @@ def test_the_menu_links_to_settings_once_the_app_serves_them(app, author, admin,
 def test_the_posts_list_offers_new_post_once(writer):
     page = text(writer.get("/admin/posts"))
     assert page.count('href="/admin/posts/new"') == 1 and page.count(">New post<") == 1
+
+
+def test_with_csrf_on_no_dashboard_list_repeats_an_id(make_app):
+    """A list with a button per row gives each button's form a token, but the id="csrf_token" only once."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    content = Content(app)
+    ids = {"ada": content.author(), "rita": content.author(email=ADMIN_EMAIL, name="Rita Root", role="admin")}
+    fill_blog(app, content, ids, scale=2)
+    with app.app_context():
+        db.session.add_all([NavItem(position=i, label=f"Link {i}", url=f"/tags/t{i}") for i in range(3)])
+        db.session.commit()
+    clients = [app.test_client() for _ in range(3)]  # three sessions: two to sign out on the account page
+    for client in clients:
+        log_in(client, ADMIN_EMAIL, PASSWORD, csrf_token=csrf_token_of(client.get("/login")))
+    for path in ("/admin/comments", "/admin/messages", "/admin/authors", "/admin/navigation", "/admin/account"):
+        page = text(clients[0].get(path))
+        found = re.findall(r'\sid="([^"]+)"', page)
+        assert len(page.split('name="csrf_token"')) > 2, path  # several forms, each with its token
+        assert sorted(found) == sorted(set(found)), f"{path} repeats {sorted({i for i in found if found.count(i) > 1})}"
