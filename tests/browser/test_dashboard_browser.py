@@ -31,6 +31,7 @@ PAGES = [
     "/admin/authors/new",
     "/admin/navigation",
     "/admin/export",
+    "/admin/settings",
     "/admin/account",
     "/admin/account/two-factor",
     "/admin/mail/failed",
