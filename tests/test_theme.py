@@ -79,12 +79,14 @@ def test_the_login_and_reset_forms_ask_the_browser_for_an_email(client):
         assert 'autocomplete="username"' not in page, url
 
 
-def test_the_archive_and_search_lay_their_posts_out_as_cards_like_the_home(client, content):
-    content.post("Coast Walk", body="A walk along the coast.", days_ago=2)
+def test_listings_and_search_lay_their_posts_out_as_cards_like_the_home(client, content):
+    content.post("Coast Walk", body="A walk along the coast.", days_ago=2, tags=["Coast"])
     content.post("Hill Walk", body="A walk over the hill.", days_ago=1)
     archive = body_of(client.get("/posts/"))
     cards = archive[archive.index('<div class="post-cards">') :]
     assert cards.index("Hill Walk") < cards.index("Coast Walk") < cards.index("</div>")
+    for url in ("/tags/coast", "/authors/ada-writer", f"/archive/{NOW - timedelta(days=1):%Y/%m}"):
+        assert '<div class="post-cards">' in body_of(client.get(url)), url
     results = body_of(client.get("/search?q=walk"))
     grid = results[results.index('<ol class="search-results post-cards">') : results.index("</ol>")]
     assert grid.count('<li class="search-result">') == 2
