@@ -520,7 +520,7 @@ def test_after_max_attempts_the_mail_is_failed_flagged_and_retry_failed_delivers
     assert "Mail failed" in inbox and "could not be delivered" in inbox
     dashboard = text(admin.get("/admin/"))
     panel = dashboard[dashboard.index('id="panel-messages"') :]
-    assert "<strong>1</strong> mails failed" in panel[: panel.index("</section>")]
+    assert "<strong>1</strong> failed mail" in panel[: panel.index("</section>")]
 
     smtp.start()
     assert "Sent 0, will retry 0, failed for good 0." in send_queued(app).output  # failed ones wait for the flag

@@ -5,22 +5,22 @@ import re
 from datetime import timedelta
 
 from blog.extensions import db
-from blog.models import Comment, ContactMessage, MailStatus, OutboxMail
+from blog.models import Comment, ContactMessage, MailStatus, NavItem, OutboxMail
 
-from .conftest import NOW
-from .helpers import ADMIN_EMAIL, count_queries, text
+from .conftest import NOW, Content
+from .helpers import ADMIN_EMAIL, PASSWORD, count_queries, csrf_token_of, log_in, text
 
 
 def attention(page: str) -> dict[str, tuple[int, str]]:
-    """The "Needs attention" items as the page shows them: label -> (count, link)."""
+    """The "Needs attention" items as the page shows them: phrase ("2 comments waiting") -> (count, link)."""
     section = page[page.index('aria-labelledby="attention-heading"') :]
     section = section[: section.index("</section>")]
     items = re.findall(
-        r'<a href="([^"]+)">.*?<span class="attention-count">(\d+)</span> <span class="attention-label">([^<]+)</span>',
+        r'<a href="([^"]+)">.*?<span class="attention-label">(<span class="attention-count">(\d+)</span>[^<]+)</span>',
         section,
         re.S,
     )
-    return {label: (int(count), html.unescape(href)) for href, count, label in items}
+    return {re.sub(r"<[^>]+>", "", label): (int(count), html.unescape(href)) for href, label, count in items}
 
 
 def fill_blog(app, content, ids, scale=1):
@@ -75,31 +75,35 @@ def test_the_dashboard_home_counts_what_needs_attention_and_links_to_each_list(a
 
     items = attention(text(rita.get("/admin/")))
     assert items == {
-        "comments waiting": (2, "/admin/comments?status=pending"),
-        "unread message": (1, "/admin/messages?unread=1"),
-        "failed mail": (1, "/admin/mail/failed"),
-        "scheduled post": (1, "/admin/posts?kind=post&status=scheduled"),
-        "drafts": (2, "/admin/posts?kind=post&status=draft"),
+        "2 comments waiting": (2, "/admin/comments?status=pending"),
+        "1 unread message": (1, "/admin/messages?unread=1"),
+        "1 failed mail": (1, "/admin/mail/failed"),
+        "1 scheduled post": (1, "/admin/posts?kind=post&status=scheduled"),
+        "2 drafts": (2, "/admin/posts?kind=post&status=draft"),
     }
 
-    drafts = text(rita.get(items["drafts"][1]))
+    drafts = text(rita.get(items["2 drafts"][1]))
     assert "Ada Draft 0" in drafts and "Rita Draft 0" in drafts
     assert "Ada Later 0" not in drafts and "Ada Live" not in drafts
-    scheduled = text(rita.get(items["scheduled post"][1]))
+    scheduled = text(rita.get(items["1 scheduled post"][1]))
     assert "Ada Later 0" in scheduled and "Ada Draft 0" not in scheduled and "Rita Live" not in scheduled
-    unread = text(rita.get(items["unread message"][1]))
+    unread = text(rita.get(items["1 unread message"][1]))
     assert "Unread hello 0." in unread and "Read hello 0." not in unread and "Archived hello 0." not in unread
-    failed = text(rita.get(items["failed mail"][1]))
+    failed = text(rita.get(items["1 failed mail"][1]))
     assert "Bounced 0" in failed and "550 mailbox unavailable" in failed and "Delivered 0" not in failed
-    pending = text(rita.get(items["comments waiting"][1]))
+    pending = text(rita.get(items["2 comments waiting"][1]))
     assert pending.count('class="queue-item"') == 2
 
     # An author is told about her own posts' comments and posts; messages and mails are the admins'.
     assert attention(text(ada.get("/admin/"))) == {
-        "comment waiting": (1, "/admin/comments?status=pending"),
-        "scheduled post": (1, "/admin/posts?kind=post&status=scheduled"),
-        "draft": (1, "/admin/posts?kind=post&status=draft"),
+        "1 comment waiting": (1, "/admin/comments?status=pending"),
+        "1 scheduled post": (1, "/admin/posts?kind=post&status=scheduled"),
+        "1 draft": (1, "/admin/posts?kind=post&status=draft"),
     }
+    # The panels' counts are whole phrases too, singular for one.
+    ada_home = text(ada.get("/admin/"))
+    assert "<li><strong>1</strong> draft</li>" in ada_home and "<strong>0</strong> pages</a>" in ada_home
+    assert "<strong>1</strong> failed mail</li>" in text(rita.get("/admin/"))
     assert "Rita Draft 0" not in text(ada.get("/admin/posts?kind=post&status=draft"))
     assert ada.get("/admin/mail/failed").status_code == 403
 
@@ -107,9 +111,9 @@ def test_the_dashboard_home_counts_what_needs_attention_and_links_to_each_list(a
 def test_a_new_site_has_nothing_waiting(writer):
     page = text(writer.get("/admin/"))
     assert {label: count for label, (count, _) in attention(page).items()} == {
-        "comments waiting": 0,
-        "scheduled posts": 0,
-        "drafts": 0,
+        "0 comments waiting": 0,
+        "0 scheduled posts": 0,
+        "0 drafts": 0,
     }
     assert "Nothing is waiting for you." in page
 
@@ -169,3 +173,27 @@ def test_the_menu_links_to_settings_once_the_app_serves_them(app, author, admin,
     admin_page = text(auth.log_in(ADMIN_EMAIL).get("/admin/"))
     assert menu_labels(admin_page)[-2:] == ["Settings", "Account"] and '<a href="/admin/settings">' in admin_page
     assert "Settings" not in menu_labels(text(auth.log_in().get("/admin/")))
+
+
+def test_the_posts_list_offers_new_post_once(writer):
+    page = text(writer.get("/admin/posts"))
+    assert page.count('href="/admin/posts/new"') == 1 and page.count(">New post<") == 1
+
+
+def test_with_csrf_on_no_dashboard_list_repeats_an_id(make_app):
+    """A list with a button per row gives each button's form a token, but the id="csrf_token" only once."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    content = Content(app)
+    ids = {"ada": content.author(), "rita": content.author(email=ADMIN_EMAIL, name="Rita Root", role="admin")}
+    fill_blog(app, content, ids, scale=2)
+    with app.app_context():
+        db.session.add_all([NavItem(position=i, label=f"Link {i}", url=f"/tags/t{i}") for i in range(3)])
+        db.session.commit()
+    clients = [app.test_client() for _ in range(3)]  # three sessions: two to sign out on the account page
+    for client in clients:
+        log_in(client, ADMIN_EMAIL, PASSWORD, csrf_token=csrf_token_of(client.get("/login")))
+    for path in ("/admin/comments", "/admin/messages", "/admin/authors", "/admin/navigation", "/admin/account"):
+        page = text(clients[0].get(path))
+        found = re.findall(r'\sid="([^"]+)"', page)
+        assert len(page.split('name="csrf_token"')) > 2, path  # several forms, each with its token
+        assert sorted(found) == sorted(set(found)), f"{path} repeats {sorted({i for i in found if found.count(i) > 1})}"

@@ -226,6 +226,9 @@ def test_every_page_type_in_indonesian_has_no_english_ui_word(indonesian):
         post_id, slug, month = post.id, post.slug, post.published_at.strftime("%Y/%m")
         budi_id = db.session.scalar(select(User.id).where(User.email == "budi@example.com"))
     pages["dashboard after a flash"] = text(desk.get("/admin/"))
+    # The counts are whole translated phrases, the number where Indonesian puts it.
+    assert '<span class="attention-count">0</span> draf</span>' in pages["dashboard after a flash"]
+    assert "<strong>0</strong> halaman</a>" in pages["dashboard after a flash"]
 
     # A reader comments (held: first time), the admin approves it, another reader's waits in the queue.
     for name, email, body in [

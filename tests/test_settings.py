@@ -127,6 +127,28 @@ def test_only_admins_change_the_settings(app, team):
         assert f">{label}</label>" in page_text or f">{label}<span" in page_text, label
 
 
+def test_the_settings_are_grouped_into_cards(app, admin):
+    page_text = text(admin_client(app).get("/admin/settings"))
+    cards = re.findall(
+        r'<fieldset class="settings-card" id="settings-(\w+)">\s*<legend>([^<]+)</legend>(.*?)</fieldset>',
+        page_text,
+        re.S,
+    )
+    assert [(key, legend) for key, legend, _ in cards] == [
+        ("identity", "Identity"),
+        ("navigation", "Navigation"),
+        ("reading", "Reading"),
+        ("comments", "Comments"),
+        ("contact", "Contact form"),
+    ]
+    fields = {key: re.findall(r'name="(\w+)"', body) for key, _, body in cards}
+    assert fields["identity"] == ["name", "tagline", "description", "accent", "logo", "favicon", "footer_text"]
+    assert fields["navigation"] == [] and 'href="/admin/navigation"' in cards[1][2]
+    assert fields["reading"] == ["posts_per_page"]
+    assert fields["comments"] == ["comment_moderation", "comment_max_links", "comment_close_after_days"]
+    assert fields["contact"] == ["contact_recipients"]
+
+
 def test_site_settings_show_to_readers_at_once_on_every_app(two_apps):
     first, second, content = two_apps
     for n in range(3):

@@ -77,3 +77,30 @@ def test_the_login_and_reset_forms_ask_the_browser_for_an_email(client):
         email_input = re.search(r'<input[^>]*type="email"[^>]*>', page)
         assert email_input and 'autocomplete="email"' in email_input.group(0), url
         assert 'autocomplete="username"' not in page, url
+
+
+def test_listings_and_search_lay_their_posts_out_as_cards_like_the_home(client, content):
+    content.post("Coast Walk", body="A walk along the coast.", days_ago=2, tags=["Coast"])
+    content.post("Hill Walk", body="A walk over the hill.", days_ago=1)
+    archive = body_of(client.get("/posts/"))
+    cards = archive[archive.index('<div class="post-cards">') :]
+    assert cards.index("Hill Walk") < cards.index("Coast Walk") < cards.index("</div>")
+    for url in ("/tags/coast", "/authors/ada-writer", f"/archive/{NOW - timedelta(days=1):%Y/%m}"):
+        assert '<div class="post-cards">' in body_of(client.get(url)), url
+    results = body_of(client.get("/search?q=walk"))
+    grid = results[results.index('<ol class="search-results post-cards">') : results.index("</ol>")]
+    assert grid.count('<li class="search-result">') == 2
+
+
+def current_links(page: str) -> list[str]:
+    nav = page[page.index('<nav class="site-nav"') : page.index("</nav>")]
+    return re.findall(r'<a href="[^"]*" aria-current="page">([^<]+)</a>', nav)
+
+
+def test_the_header_marks_the_page_the_reader_is_on(client, content):
+    content.post("Coast Walk", days_ago=1)
+    assert current_links(text(client.get("/"))) == ["Home"]
+    assert current_links(text(client.get("/posts/"))) == ["Archive"]
+    assert current_links(text(client.get("/contact"))) == ["Contact"]
+    assert current_links(text(client.get("/contact/thanks"))) == ["Contact"]
+    assert current_links(text(client.get("/posts/coast-walk"))) == []  # an article is none of the links

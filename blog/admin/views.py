@@ -14,9 +14,10 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import format_datetime, ngettext, to_user_timezone
+from flask_babel import format_datetime, get_translations, ngettext, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
+from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.sansio.multipart import Data, Epilogue, Event, Field, MultipartDecoder, NeedData
 
@@ -27,7 +28,7 @@ from ..authors.forms import BioForm
 from ..comments.queries import moderation_counts
 from ..contact.services import unread_count
 from ..extensions import db, login_manager
-from ..forms import ButtonForm
+from ..forms import ButtonForm, plural_message
 from ..markdown import WORDS_PER_MINUTE, render_markdown
 from ..media import queries as media_queries
 from ..media import services as media_services
@@ -67,6 +68,13 @@ def post_for_editing(post_id: int) -> Post:
     return post
 
 
+def counted(message: tuple[str, str], count: int) -> Markup:
+    """The singular or plural message for `count` in the site's language, the number in it marked up to stand
+    out; the whole phrase is in the catalogue, so a translation puts the number where its language wants it."""
+    number = Markup('<span class="attention-count">%d</span>') % count
+    return escape(get_translations().ungettext(*message, count)) % {"num": number}
+
+
 @bp.get("/")
 def dashboard():
     post_counts = queries.post_counts(current_user)
@@ -75,7 +83,10 @@ def dashboard():
     attention = [
         {
             "count": comment_counts[CommentStatus.PENDING],
-            "label": ngettext("comment waiting", "comments waiting", comment_counts[CommentStatus.PENDING]),
+            "label": counted(
+                plural_message("%(num)s comment waiting", "%(num)s comments waiting"),
+                comment_counts[CommentStatus.PENDING],
+            ),
             "href": url_for("comments.queue", status=CommentStatus.PENDING),
             "icon": "comments",
         }
@@ -90,13 +101,13 @@ def dashboard():
         attention += [
             {
                 "count": unread,
-                "label": ngettext("unread message", "unread messages", unread),
+                "label": counted(plural_message("%(num)s unread message", "%(num)s unread messages"), unread),
                 "href": url_for("contact.inbox", unread="1"),
                 "icon": "messages",
             },
             {
                 "count": failed,
-                "label": ngettext("failed mail", "failed mails", failed),
+                "label": counted(plural_message("%(num)s failed mail", "%(num)s failed mails"), failed),
                 "href": url_for("admin.failed_mails"),
                 "icon": "mail-failed",
                 "urgent": True,
@@ -109,13 +120,13 @@ def dashboard():
     attention += [
         {
             "count": scheduled,
-            "label": ngettext("scheduled post", "scheduled posts", scheduled),
+            "label": counted(plural_message("%(num)s scheduled post", "%(num)s scheduled posts"), scheduled),
             "href": url_for("admin.posts", kind=PostKind.POST, status=PostStatus.SCHEDULED),
             "icon": "scheduled",
         },
         {
             "count": drafts,
-            "label": ngettext("draft", "drafts", drafts),
+            "label": counted(plural_message("%(num)s draft", "%(num)s drafts"), drafts),
             "href": url_for("admin.posts", kind=PostKind.POST, status=PostStatus.DRAFT),
             "icon": "drafts",
         },

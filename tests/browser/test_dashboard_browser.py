@@ -7,9 +7,11 @@ at; nothing compares them pixel by pixel.
 import re
 from pathlib import Path
 
+import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from ..helpers import AXE_OPTIONS
+from .conftest import demo_site, log_in_as_author
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots" / "dashboard"
 PHONE = {"width": 390, "height": 844}
@@ -29,6 +31,7 @@ PAGES = [
     "/admin/authors/new",
     "/admin/navigation",
     "/admin/export",
+    "/admin/settings",
     "/admin/account",
     "/admin/account/two-factor",
     "/admin/mail/failed",
@@ -82,6 +85,26 @@ def test_every_dashboard_page_fits_a_phone_and_passes_axe_in_light_and_dark(logg
     assert not problems, "\n".join(problems)
 
 
+def test_no_dashboard_page_scrolls_sideways_at_tablet_and_laptop_widths(logged_in_page, live_server):
+    """Between a phone and a wide screen the menu takes part of the window: tables become cards, never wider."""
+    page = logged_in_page
+    paths = PAGES + linked_pages(page, live_server)
+    problems = []
+    for width in (800, 1024):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in paths:
+            response = page.goto(live_server + path)
+            assert response is not None and response.status == 200, path
+            scroll_width, inner_width = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+            if scroll_width > inner_width:
+                problems.append(f"{path} at {width} px: {scroll_width - inner_width} px sideways scroll")
+            for table in page.locator(".table-wrap").all():  # nor does a table scroll inside its box
+                inner, outer = table.evaluate("e => [e.scrollWidth, e.clientWidth]")
+                if inner > outer:
+                    problems.append(f"{path} at {width} px: a table scrolls {inner - outer} px inside its box")
+    assert not problems, "\n".join(problems)
+
+
 def test_the_menu_is_a_button_on_a_phone_and_always_open_on_a_wide_screen(logged_in_page, live_server):
     page = logged_in_page
     menu = page.get_by_role("navigation", name="Dashboard")
@@ -101,3 +124,46 @@ def test_the_menu_is_a_button_on_a_phone_and_always_open_on_a_wide_screen(logged
     page.wait_for_url(live_server + "/admin/media")
     assert menu.get_by_role("link", name="Media").get_attribute("aria-current") == "page"
     assert page.get_by_role("link", name="View site").get_attribute("href") == "/"
+
+
+def test_the_editor_puts_the_image_upload_under_the_body_in_its_column(logged_in_page, live_server):
+    page = logged_in_page
+    for viewport in (DESKTOP, {"width": 1024, "height": 900}, PHONE):
+        page.set_viewport_size(viewport)
+        page.goto(live_server + "/admin/posts/1/edit")
+        body = page.locator("#editor-body").bounding_box()
+        upload = page.locator("#editor-upload").bounding_box()
+        side = page.locator(".editor-side").bounding_box()
+        width = viewport["width"]
+        assert upload["y"] >= body["y"] + body["height"], width  # below the body (and its live preview)
+        assert abs(upload["x"] - body["x"]) < 1 and abs(upload["width"] - body["width"]) < 1, width  # its width
+        beside = side["x"] >= body["x"] + body["width"]
+        if beside:  # a wide screen: the publishing column does not cover it
+            assert upload["x"] + upload["width"] <= side["x"], width
+        else:
+            assert side["y"] >= upload["y"] + upload["height"], width
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
+
+
+LONG_NAME = "Supercalifragilisticexpialidocious-Chronicles-Of-Migration-Research and Everyday Life"
+
+
+@pytest.fixture(scope="module")
+def long_named_site(tmp_path_factory):
+    with demo_site(tmp_path_factory, SITE_NAME=LONG_NAME) as url:
+        yield url
+
+
+def test_a_long_site_name_fits_the_phone_headers(page, long_named_site):
+    page.set_viewport_size(PHONE)
+    log_in_as_author(page, long_named_site)
+    for path, header in (("/admin/", ".dash-side"), ("/admin/posts", ".dash-side"), ("/", ".site-header")):
+        page.goto(long_named_site + path)
+        assert LONG_NAME[:20] in page.locator(header).inner_text(), path
+        inner, outer = page.locator(header).evaluate("e => [e.scrollWidth, e.clientWidth]")
+        assert inner <= outer, f"{path}: the header is {inner - outer} px too wide"
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"], path
+    # The dashboard's name is cut with an ellipsis, within the bar beside "View site".
+    name = page.goto(long_named_site + "/admin/") and page.locator(".dash-site-name").bounding_box()
+    view_site = page.get_by_role("link", name="View site").bounding_box()
+    assert name["x"] + name["width"] <= view_site["x"]

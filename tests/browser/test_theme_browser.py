@@ -70,20 +70,51 @@ def test_dark_mode_print_motion_and_focus(page, live_server):
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert page.evaluate("document.activeElement.textContent") and outline not in ("none", "")
 
-    page.emulate_media(media="print")
-    for hidden in (".site-header", ".site-nav", ".sidebar", ".comments", "form.comment-form", ".site-footer"):
+    # Print shows the article alone, black on white, even from a dark screen: no picture or reading time.
+    page.emulate_media(media="print", color_scheme="dark")
+    hidden_in_print = (".site-header", ".site-nav", ".sidebar", ".comments", "form.comment-form", ".site-footer")
+    for hidden in (*hidden_in_print, ".article .featured-image", ".article .meta-reading", ".post-nav"):
+        assert page.locator(hidden).count(), hidden
         assert not page.locator(hidden).first.is_visible(), hidden
+    assert background_and_text(page) == ["rgb(255, 255, 255)", "rgb(0, 0, 0)"]
+    assert page.evaluate("getComputedStyle(document.querySelector('.article h1')).color") == "rgb(0, 0, 0)"
     article = page.locator("article.article")
     assert page.get_by_role("heading", level=1, name="Mission And Goals").is_visible()
     assert article.locator(".post-meta time").is_visible()
     assert article.locator(".post-meta a[rel=author]").inner_text() == "Radhika Agarwal"
     url_line = page.locator(".print-url")
     assert url_line.is_visible() and url_line.inner_text().endswith(live_server + ARTICLE)
-    page.emulate_media(media="screen")
+    page.emulate_media(media="screen", color_scheme="light")
     assert not url_line.is_visible() and page.locator(".sidebar").is_visible()
+    assert page.locator(".article .meta-reading").is_visible()
 
     page.goto(live_server + "/")
     card_image = "document.querySelector('.post-cards .post-summary-image img')"
     assert page.evaluate(f"getComputedStyle({card_image}).transitionDuration") != "0s"
     page.emulate_media(reduced_motion="reduce")
     assert page.evaluate(f"getComputedStyle({card_image}).transitionDuration") == "0s"
+
+
+def test_short_pages_keep_the_footer_at_the_foot_of_the_window(browser, live_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 2400})  # taller than any short page
+    page = context.new_page()
+    for path in ("/contact/thanks", "/search?q=", "/login"):
+        page.goto(live_server + path)
+        footer_bottom = page.evaluate("document.querySelector('.site-footer').getBoundingClientRect().bottom")
+        assert footer_bottom == 2400, path
+        assert page.evaluate("document.scrollingElement.scrollHeight") == 2400, path  # and no scroll below
+    context.close()
+
+
+def test_the_comment_form_keeps_a_reading_width_and_its_checkbox_beside_the_label(browser, live_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(live_server + ARTICLE)
+    form_width = page.locator("form.comment-form").bounding_box()["width"]
+    assert 400 < form_width <= 36 * 16
+    box = page.locator("#notify").bounding_box()
+    label = page.locator("label[for=notify]").bounding_box()
+    assert box["x"] + box["width"] < label["x"] < box["x"] + box["width"] + 16  # beside it, a small gap
+    line = label["height"]  # one line of text
+    assert abs((box["y"] + box["height"] / 2) - (label["y"] + line / 2)) <= 3
+    context.close()
