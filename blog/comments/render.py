@@ -13,8 +13,7 @@ from flask import current_app, url_for
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
-from ..models import Comment
-from .queries import Node
+from .queries import Node, ThreadComment
 from .section import ThreadView
 
 
@@ -62,7 +61,7 @@ def render_thread(nodes: Sequence[Node], view: ThreadView) -> Markup:
     def items(level_nodes: Sequence[Node], level: int) -> None:
         write(f'<ol class="comment-list level-{level}">')
         for node in level_nodes:
-            c: Comment = node.comment
+            c: ThreadComment = node.comment
             id = c.id
             if c.is_placeholder:
                 write(f'\n<li class="comment comment-deleted" id="comment-{id}">\n<p class="comment-placeholder">')

@@ -20,7 +20,7 @@ from ..posts.links import post_url
 from . import services
 from .cookie import own_comment_ids
 from .forms import CommentForm
-from .queries import comment_thread, is_shown
+from .queries import ThreadComment, comment_thread, is_shown
 
 
 @dataclass
@@ -33,7 +33,7 @@ class ThreadView:
     moderator: bool
     comments_open: bool
     own_ids: set[int]
-    edit_window: Callable[[Comment], bool]
+    edit_window: Callable[[ThreadComment], bool]
     button: ButtonForm | None
     reply: str  # "Reply" and "to %(name)s", translated once (the template fills in the name)
     reply_to: str

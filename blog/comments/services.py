@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
@@ -10,6 +11,9 @@ from ..extensions import affected_rows, db
 from ..markdown import render_comment
 from ..models import Comment, Post, utcnow
 from ..site_settings import site_settings
+
+if TYPE_CHECKING:
+    from .queries import ThreadComment
 
 EDIT_WINDOW = timedelta(minutes=15)
 EDIT_WINDOW_MINUTES = int(EDIT_WINDOW.total_seconds() // 60)  # what the pages tell commenters
@@ -94,7 +98,7 @@ def edit_comment(comment: Comment, body: str) -> None:
     _change(comment, **values)
 
 
-def within_edit_window(comment: Comment) -> bool:
+def within_edit_window(comment: "Comment | ThreadComment") -> bool:
     return utcnow() - comment.created_at < EDIT_WINDOW
 
 
