@@ -188,7 +188,14 @@ def _read_at_content_version(name: str, read: Callable[[], T]) -> T:
         if state is None:
             setattr(g, name, read())
         else:
-            key = (name, current_app.config["SQLALCHEMY_DATABASE_URI"], request.script_root, state.key)
+            config = current_app.config
+            key = (
+                name,
+                config["SQLALCHEMY_DATABASE_URI"],
+                config["BABEL_DEFAULT_LOCALE"],
+                request.script_root,
+                state.key,
+            )
             if key not in _at_version:
                 while len(_at_version) >= 32:  # the oldest first: entries of past versions go, not the live ones
                     del _at_version[next(iter(_at_version))]
@@ -204,27 +211,37 @@ def site_navigation() -> list:
     return _read_at_content_version("site_navigation", header_links)
 
 
+SIDEBAR_MONTHS = 12
+
+
 @dataclass(frozen=True)
 class SiteTopics:
-    """The sidebar's view of the whole blog: its most used tags and its months, with their post counts."""
+    """The sidebar's view of the whole blog: its most used tags and its months, with their post counts,
+    and their links and month names made once per content version (not per item on every page)."""
 
-    tags: list[tuple[str, str, int]]  # (name, slug, posts), the most used first
-    months: list[tuple[date, int]]  # (first day, posts), the newest first
-
-    @property
-    def total(self) -> int:
-        return sum(count for _, count in self.months)
-
-    @property
-    def since(self) -> date | None:
-        return self.months[-1][0] if self.months else None
+    tags: list[tuple[str, str, int]]  # (name, href, posts), the most used first
+    months: list[tuple[str, str, int]]  # (month's name, href, posts) of the newest SIDEBAR_MONTHS
+    month_count: int
+    total: int  # posts in every month
+    since: date | None  # the first day of the oldest month
 
 
 def _read_topics() -> SiteTopics:
     from .posts.queries import archive_months, tag_counts
 
-    tags = cast(list[tuple[str, str, int]], [tuple(row) for row in db.session.execute(tag_counts())])
-    return SiteTopics(tags=tags, months=archive_months())
+    month_name = current_app.jinja_env.filters["date"]
+    months = archive_months()
+    tags = cast(list[tuple[str, str, int]], db.session.execute(tag_counts()).all())
+    return SiteTopics(
+        tags=[(name, url_for("posts.tag", slug=slug), count) for name, slug, count in tags],
+        months=[
+            (month_name(first, "MMMM yyyy"), url_for("posts.month", year=first.year, month=first.month), count)
+            for first, count in months[:SIDEBAR_MONTHS]
+        ],
+        month_count=len(months),
+        total=sum(count for _, count in months),
+        since=months[-1][0] if months else None,
+    )
 
 
 def site_topics() -> SiteTopics:
