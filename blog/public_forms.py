@@ -49,6 +49,20 @@ def site_origin() -> str:
     return request.host_url.rstrip("/")
 
 
+def new_token(form_name: str, key: str | int, first_shown: int | None = None, first_cached_for: int = 0) -> str:
+    """The signed token of a form for `key` (a post id), shown now or, sent back with errors, first shown then."""
+    data: dict = {"f": form_name, "k": str(key)}
+    if first_shown is not None:
+        data["t"], cached_for = first_shown, first_cached_for
+    else:
+        data["t"], cached_for = now(), form_token_delay()
+    if cached_for:
+        # A page that may be cached (page_cache.py): its copies are served for up to this many seconds
+        # after it was made, so the minimum time counts from the last of them.
+        data["c"] = cached_for
+    return _serializer().dumps(data)
+
+
 class PublicForm(FlaskForm):
     """Base for anonymous forms: subclasses set form_name and declare their own fields."""
 
@@ -71,16 +85,7 @@ class PublicForm(FlaskForm):
         So the minimum time counts from when the visitor first saw the form: fixing a typo and sending
         again at once is not "too fast".
         """
-        data: dict = {"f": self.form_name, "k": str(key)}
-        if self.first_shown is not None:
-            data["t"], cached_for = self.first_shown, self.first_cached_for
-        else:
-            data["t"], cached_for = now(), form_token_delay()
-        if cached_for:
-            # A page that may be cached (page_cache.py): its copies are served for up to this many seconds
-            # after it was made, so the minimum time counts from the last of them.
-            data["c"] = cached_for
-        self.token.data = _serializer().dumps(data)
+        self.token.data = new_token(self.form_name, key, self.first_shown, self.first_cached_for)
 
     def check_token(self, key: str | int, *, min_seconds: int, max_hours: float) -> None:
         """Raise TokenError or TooFast; return quietly for a good token."""

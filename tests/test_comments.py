@@ -213,6 +213,32 @@ def test_a_published_comment_shows_to_every_reader_with_its_count_on_listings(ma
         assert '<a href="/posts/hello#comments">2 comments</a>' in text(reader.get(url)), url
 
 
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_the_empty_comment_form_shows_the_comment_forms_own_labels_limits_and_help(make_app, language):
+    """The article's GET writes the form from CommentForm's fields without building one per page."""
+    from blog.comments.forms import CommentForm
+
+    app, _, _ = make_blog(make_app, SITE_LANGUAGE=language)
+    page = text(app.test_client().get("/posts/hello"))
+    with app.test_request_context("/posts/hello"):
+        form = CommentForm(formdata=None)
+        expected = [(field.id, str(field.label.text), field.flags.maxlength, str(field.description)) for field in form]
+        submit = str(form.submit.label.text)
+    for field_id, label, maxlength, help_text in expected:
+        if field_id in ("token", "parent_id", "submit"):
+            continue
+        assert f'<label for="{field_id}">{escape(label)}</label>' in page, field_id
+        if maxlength:
+            assert re.search(rf'id="{field_id}" maxlength="{maxlength}"', page), field_id
+        if help_text and field_id != "website":
+            assert f'<p class="help" id="{field_id}-help">{escape(help_text)}</p>' in page, field_id
+    assert f'value="{escape(submit)}"' in page
+    assert re.search(r'name="token" type="hidden" value="[^"]+"', page)
+    assert 'name="parent_id" type="hidden" value=""' in page
+    # A second page has its own token: nothing of one page's form is kept for the next.
+    assert token_of(app.test_client().get("/posts/hello")) and "checked" not in page.split('id="notify"')[1][:80]
+
+
 def test_comments_on_a_draft_or_missing_post_are_404(make_app):
     app, content, _ = make_blog(make_app, COMMENT_MODERATION="none")
     content.post("Secret Draft", slug="secret-draft", draft=True)

@@ -1,13 +1,17 @@
 """The comment form (anonymous, stateless token) and the moderation forms (behind login)."""
 
+from typing import Any
+
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.fields.core import Field, Label
 from wtforms.validators import DataRequired, Email, Length
 
 from ..forms import INVALID_EMAIL, NoControlCharacters, NoEncodedWords, parse_id, strip_text
-from ..public_forms import PublicForm
+from ..public_forms import PublicForm, new_token
 
 MAX_COMMENT_LENGTH = 5000
 
@@ -52,6 +56,52 @@ class CommentForm(PublicForm):
 
     def parent_id_value(self) -> int | None:
         return parse_id(self.parent_id.data)
+
+
+class ShownField:
+    """What comments/_section.html reads of a field of the comment form that nobody has filled in yet."""
+
+    __slots__ = ("id", "label", "flags", "description", "errors", "data")
+    id: str
+    label: Label
+    description: str
+    flags: Any
+
+    def __init__(self, field: "Field | ShownField", data=None) -> None:
+        self.id = field.id
+        self.label = Label(field.id, str(field.label.text))  # in the site's one language
+        self.flags = field.flags
+        self.description = str(field.description)
+        self.errors: tuple = ()
+        self.data = data
+
+    def _value(self) -> str:
+        return "" if self.data is None else str(self.data)
+
+
+class BlankCommentForm:
+    """The comment form under an article before anyone types, for the article's GET: the same fields,
+    labels and limits as CommentForm, read from one CommentForm per process and language (building the
+    WTForms form, eight field objects, was a fortieth of a cold article). A form sent back is a
+    CommentForm, with what was typed and its errors."""
+
+    form_name = CommentForm.form_name
+
+    def __init__(self) -> None:
+        known = current_app.extensions.setdefault("blog.blank_comment_form", {})
+        language = current_app.config["BABEL_DEFAULT_LOCALE"]
+        fields = known.get(language)
+        if fields is None:
+            form = CommentForm(formdata=None)
+            fields = known[language] = {field.name: ShownField(field, field.data) for field in form}
+        for name, field in fields.items():
+            setattr(self, name, field)
+        # What differs per page: the token and the comment replied to.
+        self.token = ShownField(fields["token"])
+        self.parent_id = ShownField(fields["parent_id"])
+
+    def issue_token(self, key: str | int) -> None:
+        self.token.data = new_token(self.form_name, key)
 
 
 class CommentEditForm(PublicForm):

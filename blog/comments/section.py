@@ -19,7 +19,7 @@ from ..paging import page_number
 from ..posts.links import post_url
 from . import services
 from .cookie import own_comment_ids
-from .forms import CommentForm
+from .forms import BlankCommentForm, CommentForm
 from .queries import ThreadComment, comment_thread, is_shown
 
 
@@ -45,7 +45,7 @@ def comment_section(post: Post, comment_form: CommentForm | None = None, form_er
     own_ids = own_comment_ids()
     moderator = services.can_moderate(current_user, post)
     comments, thread = comment_thread(post, page_number("cpage"), own_ids, moderator)
-    form = comment_form or CommentForm()
+    form = comment_form or BlankCommentForm()
     form.issue_token(post.id)  # a fresh token on every render, so a re-sent form is accepted
     reply_to = None
     reply_id = parse_id(request.args.get("reply_to") if comment_form is None else form.parent_id.data)
