@@ -14,4 +14,4 @@ if len(_secret_key) < MIN_SECRET_KEY_LENGTH:
 
 from blog import create_app  # noqa: E402  (only once the secret key is known to be usable)
 
-app = create_app()
+app = create_app(migrations=False)  # the `flask db` commands run from the command line, not in workers

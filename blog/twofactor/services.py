@@ -7,7 +7,6 @@ import secrets
 import time
 
 import pyotp
-import segno
 from sqlalchemy import delete, func, or_, select, update
 
 from ..extensions import affected_rows, db
@@ -46,6 +45,8 @@ def provisioning_uri(user: User, secret: str, site_name: str) -> str:
 
 def qr_code_data_uri(uri: str) -> str:
     """The QR code as an SVG data: URI for an <img> (segno's SVG uses attributes only, no inline style)."""
+    import segno  # 1.7 MB: loaded by the worker that first shows a QR code, not by every worker
+
     return segno.make(uri, error="m").svg_data_uri(scale=5, dark="#000", light="#fff")
 
 
