@@ -243,3 +243,25 @@ def test_with_site_url_every_absolute_url_is_on_it_whatever_the_trusted_host(mak
                 "https://example.com).",
             )
         ), url  # the comment form's Markdown help
+
+
+def test_urls_kept_by_url_for_follow_the_host_and_the_mount_point_of_each_request(make_app):
+    """url_for keeps the URLs it built (blog/urls.py): a page asked through another host or under a
+    prefix (SCRIPT_NAME, behind a proxy) still links to its own host and prefix, never another request's."""
+    app = make_app(PAGE_CACHE=False)
+    Content(app).post("Walk", slug="walk", tags=["Coast"])
+    client = app.test_client()
+
+    def page(host: str, prefix: str = "") -> str:
+        response = client.get("/posts/walk", base_url=f"http://{host}{prefix}")
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    for _ in range(2):  # the second round is served by the kept URLs
+        for host, prefix in (("localhost", ""), ("127.0.0.1", ""), ("localhost", "/blog")):
+            html = page(host, prefix)
+            assert f'<link rel="canonical" href="http://{host}{prefix}/posts/walk">' in html
+            assert f'href="{prefix}/tags/coast"' in html and f'action="{prefix}/search"' in html
+            other = "/blog" if not prefix else ""
+            assert f'href="{other}/tags/coast"' not in html
+    assert app._built_urls  # type: ignore[attr-defined]
