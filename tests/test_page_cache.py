@@ -448,3 +448,44 @@ def test_a_page_added_to_or_moved_in_the_navigation_shows_in_every_cached_header
         db.session.delete(db.session.scalar(select(NavItem)))
         db.session.commit()
     assert '<a href="/colophon"' not in page(cached_app)
+
+
+def test_anonymous_reader_pages_read_outside_a_transaction_on_postgresql(make_app, database_url, author):
+    """No BEGIN or ROLLBACK around a reader's page, so psycopg keeps the statements it prepared; every
+    other request (a comment, a logged-in author's page, the dashboard) still runs in a transaction."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite's reads run without BEGIN already")
+    app = make_app(PAGE_CACHE=False, COMMENT_MIN_SECONDS=0, COMMENT_MODERATION="none")
+    Content(app).post("Harbour Lights", slug="harbour-lights", author_id=author)
+    with app.app_context():
+        engine = db.engine
+    seen: list[tuple[bool, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((cursor.connection.autocommit, cursor.connection))
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        for _ in range(7):
+            assert "Harbour Lights" in page(app, "/posts/harbour-lights")
+        assert seen and all(autocommit for autocommit, _ in seen)
+        connections = {connection for _, connection in seen}
+        prepared = []
+        for connection in connections:  # idle in the pool: asked outside a transaction, as the pages were
+            connection.autocommit = True
+            prepared.append(connection.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()[0])
+            connection.autocommit = False
+        assert max(prepared) >= 3  # the post, its links and its comments, parsed once for every later request
+
+        reader = app.test_client()
+        token = token_of(reader.get("/posts/harbour-lights"))
+        writer = logged_in(app)
+        seen.clear()
+        form = {"token": token, "name": "Bo Reader", "email": "bo@example.com", "body": "Bright lamps."}
+        assert reader.post("/posts/harbour-lights/comments", data=form).status_code == 302
+        assert "Log out" in text(writer.get("/posts/harbour-lights"))
+        assert writer.get("/admin/").status_code == 200
+        assert seen and not any(autocommit for autocommit, _ in seen)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert "Bright lamps." in page(app, "/posts/harbour-lights")
