@@ -16,7 +16,7 @@ from ..models import Comment, Post
 from ..navigation import is_safe_next
 from ..paging import page_number
 from ..posts.links import post_url
-from ..posts.queries import neighbours, visible_post, visible_post_by_slug
+from ..posts.queries import find_visible_post, neighbours, visible_post
 from ..ratelimit import accepted_post, rerender_on_breach
 from . import notifications, services
 from .author_mail import notify_post_author
@@ -55,7 +55,7 @@ def render_post_with_form(post: Post, form: CommentForm, status: int, form_error
 
 
 def comment_throttled_page(message: str) -> str:
-    post = db.first_or_404(visible_post_by_slug((request.view_args or {}).get("slug", "")))
+    post = find_visible_post((request.view_args or {}).get("slug", "")) or abort(404)
     html, _status = render_post_with_form(post, CommentForm(), 429, message)
     return html
 
@@ -69,7 +69,7 @@ def comment_throttled_page(message: str) -> str:
     on_breach=rerender_on_breach(comment_throttled_page),
 )
 def create(slug: str):
-    post = db.first_or_404(visible_post_by_slug(slug))
+    post = find_visible_post(slug) or abort(404)
     form = CommentForm()
     config = current_app.config
     problem = form.problem(post.id, min_seconds=config["COMMENT_MIN_SECONDS"], max_hours=config["COMMENT_TOKEN_HOURS"])

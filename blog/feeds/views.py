@@ -7,7 +7,7 @@ from ..authors.queries import author_by_slug, authors_with_listed_posts
 from ..comments.queries import feed_comments
 from ..extensions import db
 from ..models import utcnow
-from ..posts.queries import archive_months, listed_count, tag_by_slug, visible_post_by_slug
+from ..posts.queries import archive_months, find_visible_post, listed_count, tag_by_slug
 from ..site_settings import site_settings
 from ..templating import absolute_url
 from . import queries
@@ -64,7 +64,7 @@ def tag_atom(slug: str):
 
 @bp.get("/posts/<slug>/comments.atom")
 def comments_atom(slug: str):
-    post = db.first_or_404(visible_post_by_slug(slug))
+    post = find_visible_post(slug) or abort(404)
     comments = db.session.scalars(feed_comments(post)).all()
     updated = max((comment.updated_at for comment in comments), default=post.updated_at)
     return xml_response("feeds/comments.atom.xml", ATOM, post=post, comments=comments, updated=updated)

@@ -59,15 +59,17 @@ def post_by_slug(slug: str) -> Select:
     return published_posts(with_tags=True).where(Post.slug == slug)
 
 
-def visible_post_by_slug(slug: str) -> Select:
+def find_visible_post(slug: str) -> Post | None:
     """An article or a page readers may see, by its slug: what /posts/<slug>, /<slug> and the comment
-    routes look up (a page's comments are posted and fed like an article's)."""
-    return visible_post_by_slug_select().params(slug=slug, now=utcnow())
+    routes look up (a page's comments are posted and fed like an article's). The statement built once is
+    run with the slug and the time as parameters: a copy bound with .params() would be cloned and given a
+    new cache key on every request."""
+    return db.session.scalars(visible_post_by_slug_select(), {"slug": slug, "now": utcnow()}).unique().first()
 
 
 @cache
 def visible_post_by_slug_select() -> Select:
-    """visible_post_by_slug's statement, built once per process (`slug` and `now` are bound per request)."""
+    """find_visible_post's statement, built once per process (`slug` and `now` are bound per request)."""
     # One post: its tags come in the same query (a join), not in a query of their own. Two plain outer joins
     # (not joinedload's nested "LEFT JOIN (post_tags JOIN tags)", which SQLite builds whole for every tag link
     # of the blog): the post's own links by the join table's key, then each tag by its id.

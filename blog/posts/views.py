@@ -9,6 +9,7 @@ from .links import post_url
 from .queries import (
     archive_months,
     article_links,
+    find_visible_post,
     listed_count,
     month_bounds,
     posts_in_month,
@@ -17,7 +18,6 @@ from .queries import (
     tag_by_slug,
     tagged_count,
     tagged_post_ids,
-    visible_post_by_slug,
 )
 
 bp = Blueprint("posts", __name__)
@@ -57,7 +57,7 @@ def moved_to(post):
 
 @bp.get("/posts/<slug>")
 def article(slug: str):
-    post = db.first_or_404(visible_post_by_slug(slug))
+    post = find_visible_post(slug) or abort(404)
     if post.is_page:
         return moved_to(post)
     older, newer, g.recent_posts = article_links(post)  # the sidebar's links come in the same query
@@ -88,7 +88,7 @@ def month(year: int, month: int):
 # uses (posts/services.py RESERVED_SLUGS): a page never hides a route or is hidden by one.
 @bp.get("/<page_slug:slug>")
 def page(slug: str):
-    post = db.first_or_404(visible_post_by_slug(slug))
+    post = find_visible_post(slug) or abort(404)
     if not post.is_page:
         return moved_to(post)  # an article typed without /posts/: where it lives
     # The comment section (when the page has comments or takes them) comes from `comment_section`.
