@@ -4,7 +4,6 @@ from typing import Any
 
 from flask import abort, request
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import Select, bindparam, func
 
 
 def page_number(name: str = "page") -> int:
@@ -13,36 +12,6 @@ def page_number(name: str = "page") -> int:
     if not raw.isascii() or not raw.isdigit() or int(raw) < 1 or len(raw) > 6:
         abort(404)
     return int(raw)
-
-
-class CountedInPagePagination(SelectPagination):
-    """A page of a select() whose rows carry the total (COUNT(*) OVER ()): one query, no separate count.
-
-    The select comes from counted_page(), so one statement serves every page (limit and offset are bound).
-    Past the last page no row comes back, so the total is unknown there; that page is a 404 anyway.
-    """
-
-    def _query_items(self) -> list[Any]:
-        params = {**(self._query_args["params"] or {}), "page_limit": self.per_page, "page_offset": self._query_offset}
-        rows = self._query_args["session"].execute(self._query_args["select"], params).all()
-        self._counted = rows[0][1] if rows else 0
-        return [row[0] for row in rows]
-
-    def _query_count(self) -> int:
-        return self._counted
-
-
-def counted_page(select: Select) -> Select:
-    """A page of `select` with the total on every row, for paginate_select: build it once and keep it."""
-    total = func.count().over().label("pagination_total")
-    return select.add_columns(total).limit(bindparam("page_limit")).offset(bindparam("page_offset"))
-
-
-def paginate_select(session, select: Select, page: int, per_page: int, params: dict | None = None) -> SelectPagination:
-    """A page of a counted_page() select; `params` bind its other bind parameters."""
-    return CountedInPagePagination(
-        select=select, session=session, page=page, per_page=per_page, error_out=True, params=params
-    )
 
 
 class DeferredJoinPagination(SelectPagination):

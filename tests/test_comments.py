@@ -1199,6 +1199,19 @@ def test_the_article_runs_the_same_queries_with_5_and_200_comments(make_app):
     assert small == large, f"{small} queries with 5 comments, {large} with 200"
 
 
+def test_a_cold_article_runs_four_queries_once_the_sidebar_and_header_are_known(make_app):
+    """The content version with the settings, the post with its tags, its links, and the thread page with
+    its replies and its count in one statement (the sidebar's topics and the header's links are read once
+    per content version)."""
+    app, _, post_id = make_blog(make_app, PAGE_CACHE=False)
+    add_comments(app, post_id, 50)
+    reader = app.test_client()
+    first = queries_for(app, reader, "/posts/hello")
+    again = queries_for(app, reader, "/posts/hello")
+    assert heading(reader.get("/posts/hello")) == "50 comments"
+    assert (first, again) == (7, 4)
+
+
 @pytest.mark.parametrize("url", ["/", "/posts/", "/tags/common"])
 def test_listings_with_comment_counts_run_the_same_queries_with_3_and_20_posts(make_app, url):
     app = make_app(**FAST)

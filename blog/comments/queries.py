@@ -6,12 +6,26 @@ from functools import cache
 from typing import cast
 
 from flask import current_app
-from sqlalchemy import BindParameter, Select, and_, bindparam, case, func, or_, select, tuple_
-from sqlalchemy.orm import Bundle, aliased, joinedload
+from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy import (
+    BindParameter,
+    CompoundSelect,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
 from ..models import Comment, Post
-from ..paging import counted_page, paginate_select
 from ..posts.links import post_url
 
 
@@ -40,21 +54,7 @@ class ThreadComment:
         return self.status == Comment.DELETED
 
 
-class ThreadColumns(Bundle):
-    """A row of the thread queries as a ThreadComment (one object per row, no ORM instance)."""
-
-    def create_row_processor(self, query, procs, labels):
-        def make(row):
-            return ThreadComment(*[proc(row) for proc in procs])
-
-        return make
-
-
-def thread_columns() -> ThreadColumns:
-    c = Comment
-    return ThreadColumns(
-        "comment", c.id, c.post_id, c.parent_id, c.root_id, c.name, c.status, c.held_reason, c.body_html, c.created_at
-    )
+THREAD_COLUMNS = ("id", "post_id", "parent_id", "root_id", "name", "status", "held_reason", "body_html", "created_at")
 
 
 @dataclass
@@ -111,50 +111,75 @@ def top_level_condition(own_ids: set[int] | BindParameter, moderator: bool):
     return or_(visible_condition(own_ids, moderator), and_(Comment.status == Comment.DELETED, has_shown_reply))
 
 
-def top_level_comments(post_id, visible, columns=Comment) -> Select:
-    return (
-        select(columns)
-        .where(Comment.post_id == post_id, Comment.parent_id.is_(None), visible)
-        .order_by(Comment.created_at, Comment.id)
-    )
-
-
 @cache
-def thread_statements(moderator: bool, with_own_ids: bool) -> tuple[Select, Select]:
-    """(top-level comments, their replies) for a kind of reader, built once per process: composing the
-    conditions costs more than running them, so the post, the reader's own comment ids and the page's
-    top-level ids are bound per request (`post_id`, `own_ids`, `root_ids`)."""
+def thread_statement(moderator: bool, with_own_ids: bool) -> CompoundSelect:
+    """A page of top-level comments and every reply under them, in one statement built once per process for
+    a kind of reader: composing the conditions costs more than running them, so the post, the reader's own
+    comment ids and the page are bound per request (`post_id`, `own_ids`, `page_limit`, `page_offset`).
+
+    The page's top-level comments (the visible ones, and placeholders with a visible reply) carry the count
+    of them all (COUNT(*) OVER (), no count query) and come first, in page order; then their replies,
+    oldest first, of every status: a held or spam reply is not shown, but the approved replies under it are.
+    """
     own_ids: set[int] | BindParameter = bindparam("own_ids", expanding=True) if with_own_ids else set()
-    columns = thread_columns()
-    roots = counted_page(top_level_comments(bindparam("post_id"), top_level_condition(own_ids, moderator), columns))
-    # Every status: a held or spam reply is not shown, but the approved replies under it are.
-    replies = (
-        select(columns)
-        .where(Comment.root_id.in_(bindparam("root_ids", expanding=True)))
+    columns = [getattr(Comment, name) for name in THREAD_COLUMNS]
+    roots = (
+        select(*columns, func.count().over().label("total"))
+        .where(Comment.post_id == bindparam("post_id"), Comment.parent_id.is_(None))
+        .where(top_level_condition(own_ids, moderator))
         .order_by(Comment.created_at, Comment.id)
+        .limit(bindparam("page_limit"))
+        .offset(bindparam("page_offset"))
+        .cte("page_roots")
     )
-    return roots, replies
+    page = select(*(roots.c[name] for name in THREAD_COLUMNS), roots.c.total, literal(0).label("is_reply"))
+    replies = select(*columns, null().label("total"), literal(1).label("is_reply")).where(
+        Comment.root_id.in_(select(roots.c.id))
+    )
+    thread = union_all(page, replies)
+    order = thread.selected_columns
+    return thread.order_by(order.is_reply, order.created_at, order.id)
+
+
+class ThreadPagination(SelectPagination):
+    """A page of top-level comments (`items`) read with their replies (`replies`) and the count of all
+    top-level comments by thread_statement. Past the last page no row comes back, so the total is unknown
+    there; that page is a 404 anyway."""
+
+    replies: list[ThreadComment]
+    _counted: int
+
+    def _query_items(self) -> list[ThreadComment]:
+        params = {**self._query_args["params"], "page_limit": self.per_page, "page_offset": self._query_offset}
+        rows = self._query_args["session"].execute(self._query_args["select"], params).all()
+        roots = [ThreadComment(*row[:-2]) for row in rows if not row[-1]]
+        self.replies = [ThreadComment(*row[:-2]) for row in rows if row[-1]]
+        self._counted = rows[0][-2] if roots else 0
+        return roots
+
+    def _query_count(self) -> int:
+        return self._counted
 
 
 def comment_thread(post: Post, page: int, own_ids: set[int], moderator: bool):
-    """One page of top-level comments with all their replies: two queries plus the count."""
-    roots_select, replies_select = thread_statements(moderator, bool(own_ids) and not moderator)
+    """One page of top-level comments with all their replies, and the count: one query."""
     params: dict = {"post_id": post.id}
     if own_ids and not moderator:
         params["own_ids"] = sorted(own_ids)
-    # The page's rows carry the count of top-level comments: no count query.
-    pagination = paginate_select(
-        db.session, roots_select, page=page, per_page=current_app.config["COMMENT_PAGE_SIZE"], params=params
+    pagination = ThreadPagination(
+        select=thread_statement(moderator, bool(own_ids) and not moderator),
+        session=db.session,
+        page=page,
+        per_page=current_app.config["COMMENT_PAGE_SIZE"],
+        error_out=True,
+        params=params,
     )
-    roots = list(pagination.items)
-    replies: Sequence[ThreadComment] = []
-    if roots:
-        replies = db.session.scalars(replies_select, {"root_ids": [c.id for c in roots]}).all()
 
     def shown(comment: ThreadComment) -> bool:
         return is_shown(comment, own_ids, moderator)
 
-    return pagination, build_tree(roots, replies, current_app.config["COMMENT_MAX_DEPTH"], shown)
+    roots = list(pagination.items)
+    return pagination, build_tree(roots, pagination.replies, current_app.config["COMMENT_MAX_DEPTH"], shown)
 
 
 def build_tree(
