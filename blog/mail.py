@@ -356,8 +356,19 @@ def send_soon(mail: OutboxMail) -> None:
             mail.body,
         )
         return
+    mail_id = mail.id
     try:
-        deliver([mail.id], timeout=current_app.config["MAIL_REQUEST_TIMEOUT"])
+        result = deliver([mail_id], timeout=current_app.config["MAIL_REQUEST_TIMEOUT"])
     except Exception:
         db.session.rollback()
-        log.exception("sending mail %s failed; it stays in the outbox", mail.id)
+        log.exception("sending mail %s failed; it stays in the outbox", mail_id)
+        return
+    if not result.sent:
+        # Not sent now (the server refused, timed out, or another sender holds it): say why, for whoever reads the log.
+        kept = db.session.get(OutboxMail, mail_id)
+        log.warning(
+            "mail %s was not sent on the first try (%s); it stays in the outbox with status %s",
+            mail_id,
+            kept.last_error if kept is not None and kept.last_error else "no attempt: not due or claimed elsewhere",
+            kept.status if kept is not None else "gone",
+        )

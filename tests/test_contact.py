@@ -2,6 +2,7 @@
 
 import base64
 import html
+import logging
 import re
 import time
 from datetime import UTC, datetime, timedelta
@@ -460,14 +461,17 @@ def test_the_message_is_stored_first_when_smtp_is_down_then_send_queued_delivers
     assert len(smtp.received) == 1
 
 
-def test_a_temporary_smtp_refusal_keeps_the_mail_queued_for_the_next_run(mail_app, smtp):
+def test_a_temporary_smtp_refusal_keeps_the_mail_queued_for_the_next_run(mail_app, smtp, caplog):
     app = mail_app(CONTACT_RECIPIENT="owner@example.com")
     smtp.reply = "451 4.3.0 Try again later"
     smtp.start()
-    assert send(app.test_client()).status_code == 302
+    with caplog.at_level(logging.WARNING, logger="blog.mail"):
+        assert send(app.test_client()).status_code == 302
     [row] = outbox_of(app)
     assert row["status"] == "queued" and row["attempts"] == 1 and "451" in row["last_error"]
     assert smtp.received == []
+    [warning] = [r.getMessage() for r in caplog.records if r.name == "blog.mail" and r.levelno == logging.WARNING]
+    assert "not sent on the first try" in warning and "451" in warning and "queued" in warning
 
     smtp.reply = None
     assert "Sent 1," in send_queued(app).output
