@@ -43,11 +43,31 @@ def _words() -> _Words:
     return known[locale]
 
 
+# The <time> of each comment shown, by the site's language and zone and the comment's time: a page shows the
+# same fifty times at every render. Bounded; valid forever (the texts are pure functions of those three).
+_TIMES: dict[tuple[str, str], dict] = {}
+_TIMES_KEPT = 8192
+
+
 def render_thread(nodes: Sequence[Node], view: ThreadView) -> Markup:
     """The thread as nested lists, level 1 outermost."""
     env = current_app.jinja_env
     filters = env.filters
     iso, day, clock = filters["isodatetime"], filters["date"], filters["time"]
+    config = current_app.config
+    times = _TIMES.setdefault((config["BABEL_DEFAULT_LOCALE"], config["BABEL_DEFAULT_TIMEZONE"]), {})
+
+    def time_element(at) -> str:
+        """A comment's <time>: the same three texts as the filters give, joined once per distinct time."""
+        text = times.get(at)
+        if text is None:
+            if len(times) >= _TIMES_KEPT:
+                times.clear()
+            text = times[at] = (
+                f'<time datetime="{escape(iso(at))}">{escape(day(at, "medium"))}, {escape(clock(at))}</time>'
+            )
+        return text
+
     words = _words()
     buttons: Callable | None = None
     if view.moderator:
@@ -73,13 +93,11 @@ def render_thread(nodes: Sequence[Node], view: ThreadView) -> Markup:
                 continue
             approved = c.status == view.approved
             name = str(escape(c.name))
-            at = c.created_at
             write(
                 f'\n<li class="comment{"" if approved else " comment-held"}" id="comment-{id}">\n'
                 f'<article aria-labelledby="by-{id}">\n'
                 f'<header class="comment-meta"><strong id="by-{id}" class="comment-author">{name}</strong>\n'
-                f'<a href="#comment-{id}"><time datetime="{escape(iso(at))}">{escape(day(at, "medium"))}, '
-                f"{escape(clock(at))}</time></a>"
+                f'<a href="#comment-{id}">{time_element(c.created_at)}</a>'
             )
             parent = node.in_reply_to
             if parent is not None:
