@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, Table, event, func, insert, inspect, 
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from . import models
-from .extensions import db
+from .extensions import db, read_rows
 from .models import Post, SiteState
 
 READER_VISIBLE_TABLES = {
@@ -183,7 +183,7 @@ _STATE = select(SiteState.content_version, SiteState.changed_at, SiteState.next_
 
 
 def _read() -> ContentState | None:
-    row = db.session.execute(_STATE).first()
+    row = read_rows(_STATE).first()
     return None if row is None else ContentState(*cast(tuple, row))
 
 

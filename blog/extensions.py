@@ -32,6 +32,19 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+def read_rows(statement, params: dict | None = None) -> CursorResult:
+    """Run a SELECT of plain columns on the session's connection, in its transaction, as Core: rows, no ORM.
+
+    For reads that build no ORM objects (the content version, an article's links, the comment thread):
+    the session's own execute costs about 150 µs more per statement in its ORM layer, four times per cold
+    article. The session's pending changes are flushed first, as its autoflush would.
+    """
+    session = db.session
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        session.flush()
+    return session.connection().execute(statement, params)
+
+
 def affected_rows(statement) -> int:
     """Run an UPDATE or DELETE in the request's session and say how many rows it changed."""
     result = db.session.execute(statement)

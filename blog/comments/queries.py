@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased, joinedload
 
-from ..extensions import db
+from ..extensions import db, read_rows
 from ..models import Comment, Post
 from ..posts.links import post_url
 
@@ -151,7 +151,7 @@ class ThreadPagination(SelectPagination):
 
     def _query_items(self) -> list[ThreadComment]:
         params = {**self._query_args["params"], "page_limit": self.per_page, "page_offset": self._query_offset}
-        rows = self._query_args["session"].execute(self._query_args["select"], params).all()
+        rows = read_rows(self._query_args["select"], params).all()  # plain values: no ORM objects
         roots = [ThreadComment(*row[:-2]) for row in rows if not row[-1]]
         self.replies = [ThreadComment(*row[:-2]) for row in rows if row[-1]]
         self._counted = rows[0][-2] if roots else 0

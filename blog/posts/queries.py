@@ -5,10 +5,10 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, func, literal, select, tuple_, union_all
+from sqlalchemy import Row, Select, bindparam, func, literal, select, tuple_, union_all
 from sqlalchemy.orm import contains_eager, joinedload, load_only, selectinload
 
-from ..extensions import db
+from ..extensions import db, read_rows
 from ..models import ArchiveMonth, Media, Post, PostKind, Redirect, SiteState, Tag, UTCDateTime, post_tags, utcnow
 from .links import post_url
 
@@ -199,22 +199,19 @@ def neighbours(post: Post) -> tuple[Post | None, Post | None]:
     return (before[0] if before else None), (after[0] if after else None)
 
 
-def cast_rows(rows) -> list[tuple[Post, int]]:
-    return list(rows)
-
-
 RECENT_LINKS = 5  # "Recent Posts" on every page
 
 
-def article_links(post: Post) -> tuple[Post | None, Post | None, list[Post]]:
+def article_links(post: Post) -> tuple[Row | None, Row | None, list[Row]]:
     """The article page's links in one query: its older and newer neighbours and the recent posts.
 
-    Each list is the one neighbours() and recent_posts() give, read with only the columns a link shows.
+    Each is a row of only the columns a link shows (id, title, slug, excerpt, published_at, kind), read as
+    plain values, not Post objects: a template reads them the same way (`older.title`, post_url(older)).
     """
     params = {"published_at": post.published_at, "post_id": post.id, "now": utcnow()}
-    found: dict[int, list[Post]] = {1: [], 2: [], 3: []}
-    for linked, which in cast_rows(db.session.execute(article_links_select(), params).all()):
-        found[which].append(linked)
+    found: dict[int, list[Row]] = {1: [], 2: [], 3: []}
+    for row in read_rows(article_links_select(), params):
+        found[row.which].append(row)
     recent = sorted(found[3], key=lambda p: (p.published_at, p.id), reverse=True)
     older = found[1][0] if found[1] else None
     newer = found[2][0] if found[2] else None
@@ -238,10 +235,8 @@ def article_links_select() -> Select:
     links = union_all(
         *(arm.limit(n).subquery().select() for arm, n in zip(arms, (1, 1, RECENT_LINKS), strict=True))
     ).subquery("links")
-    return (
-        select(Post, links.c.which)
-        .join(links, links.c.id == Post.id)
-        .options(load_only(Post.slug, Post.kind, Post.title, Post.excerpt, Post.published_at))
+    return select(Post.id, Post.title, Post.slug, Post.excerpt, Post.published_at, Post.kind, links.c.which).join(
+        links, links.c.id == Post.id
     )
 
 
