@@ -25,7 +25,12 @@ class DeferredJoinPagination(SelectPagination):
         ids = self._query_args.get("ids_select")
         if ids is None:
             ids = select.with_only_columns(Post.id)
-        ids = ids.limit(self.per_page).offset(self._query_offset)
+        offset = self._query_offset
+        seek = self._query_args.get("seek")
+        if seek is not None and offset:
+            # (ids from a later start, the offset left): a deep page skips whole counted months, not entries
+            ids, offset = seek(offset) or (ids, offset)
+        ids = ids.limit(self.per_page).offset(offset)
         page = select.where(Post.id.in_(ids.scalar_subquery()))
         return list(self._query_args["session"].execute(page).unique().scalars())
 
@@ -33,12 +38,17 @@ class DeferredJoinPagination(SelectPagination):
         count = self._query_args.get("count_select")
         if count is None:
             return super()._query_count()
+        if isinstance(count, int):  # counted already by the view
+            return count
         return self._query_args["session"].scalar(count) or 0
 
 
-def paginate_posts(session, select, page: int, per_page: int, count_select=None, ids_select=None) -> SelectPagination:
-    """`count_select`, when given, counts the same posts by a cheaper road (a count kept on write);
-    `ids_select` finds the page's post ids, in page order, by one (a tag's posts from the join table)."""
+def paginate_posts(
+    session, select, page: int, per_page: int, count_select=None, ids_select=None, seek=None
+) -> SelectPagination:
+    """`count_select`, when given, counts the same posts by a cheaper road (a count kept on write), or is
+    that count; `ids_select` finds the page's post ids, in page order, by one (a tag's posts from the join
+    table); `seek(offset)` may give (ids from a later start, the offset left from there) for a deep page."""
     return DeferredJoinPagination(
         select=select,
         session=session,
@@ -47,4 +57,5 @@ def paginate_posts(session, select, page: int, per_page: int, count_select=None,
         error_out=True,
         count_select=count_select,
         ids_select=ids_select,
+        seek=seek,
     )

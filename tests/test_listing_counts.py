@@ -209,3 +209,38 @@ def test_listing_counts_migration_fills_existing_rows(empty_database):
         assert conn.execute(sa.text("SELECT count(*) FROM post_tags")).scalar() == 5
         assert "post_count" not in {c["name"] for c in sa.inspect(conn).get_columns("tags")}
     engine.dispose()
+
+
+def archive_order(client, pages: int) -> list[str]:
+    """The titles the archive lists, page after page, each once, in the order shown."""
+    shown: list[str] = []
+    for page in range(1, pages + 1):
+        for title in re.findall(r"Walk \d\d", listing(client, f"/posts/?page={page}")):
+            if title not in shown:
+                shown.append(title)
+    return shown
+
+
+def test_deep_archive_pages_skip_whole_months_and_list_what_plain_paging_lists(make_app):
+    app = make_app(POSTS_PER_PAGE=2)
+    content = Content(app)
+    for n in range(11):  # one every 9 days: four or five months, pages that start inside and across them
+        content.post(f"Walk {n:02d}", published_at=NOW - timedelta(days=9 * n, hours=n))
+    content.post("Walk 98", draft=True)
+    content.post("Walk 99", published_at=NOW + timedelta(days=1))  # scheduled: counted in its month, not shown
+    expected = [f"Walk {n:02d}" for n in range(11)]
+    client = app.test_client()
+    with app.app_context():
+        months = blog.posts.queries.archive_months()
+        seek = blog.posts.queries.month_seek(months, 11)
+        assert len(months) >= 4 and seek is not None
+        skipped_to = seek(2 * 4)  # page 5 starts in an older month: the ids come from that month's start
+        assert skipped_to is not None and 0 <= skipped_to[1] < 8
+    assert archive_order(client, 6) == expected
+    assert client.get("/posts/?page=7").status_code == 404
+
+    with app.app_context():  # counts that do not add up (a change outside the app): no seek, the same pages
+        db.session.execute(update(ArchiveMonth).values(post_count=ArchiveMonth.post_count + 1))
+        db.session.commit()
+        assert blog.posts.queries.month_seek(blog.posts.queries.archive_months(), 11) is None
+    assert archive_order(app.test_client(), 6) == expected

@@ -12,6 +12,7 @@ from .queries import (
     find_visible_post,
     listed_count,
     month_bounds,
+    month_seek,
     posts_in_month,
     published_posts,
     redirect_for_path,
@@ -23,9 +24,11 @@ from .queries import (
 bp = Blueprint("posts", __name__)
 
 
-def paginate(query, count=None, ids=None):
+def paginate(query, count=None, ids=None, seek=None):
     per_page = site_settings().posts_per_page
-    return paginate_posts(db.session, query, page=page_number(), per_page=per_page, count_select=count, ids_select=ids)
+    return paginate_posts(
+        db.session, query, page=page_number(), per_page=per_page, count_select=count, ids_select=ids, seek=seek
+    )
 
 
 @bp.get("/")
@@ -43,8 +46,10 @@ def home():
 
 @bp.get("/posts/")
 def archive():
-    pagination = paginate(published_posts(), count=listed_count())  # the count kept on write
-    return render_template("posts/archive.html", pagination=pagination, months=archive_months())
+    months = archive_months()
+    listed = db.session.scalar(listed_count()) or 0  # the count kept on write
+    pagination = paginate(published_posts(), count=listed, seek=month_seek(months, listed))
+    return render_template("posts/archive.html", pagination=pagination, months=months)
 
 
 def moved_to(post):
