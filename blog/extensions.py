@@ -40,8 +40,8 @@ def read_rows(statement, params: dict | None = None) -> CursorResult:
     article. The session's pending changes are flushed first, as its autoflush would.
     """
     session = db.session
-    if session.autoflush and (session.new or session.dirty or session.deleted):
-        session.flush()
+    if session.autoflush:
+        session.flush()  # returns at once when nothing is pending
     return session.connection().execute(statement, params)
 
 

@@ -34,7 +34,8 @@ POST_STATUS_LABELS = {
 _TEXTS_KEPT = 8192
 
 
-def _remembered(texts: dict, key, make) -> str:
+def remembered(texts: dict, key, make) -> str:
+    """texts[key], made by make() the first time; the dict is emptied when it holds _TEXTS_KEPT texts."""
     text = texts.get(key)
     if text is None:
         if len(texts) >= _TEXTS_KEPT:
@@ -49,7 +50,7 @@ def _iso_datetime(app: Flask):
     def iso_datetime(value) -> str:
         """Machine-readable time for <time datetime>, in the site's zone with its offset."""
         zone = _zone(app)
-        return _remembered(
+        return remembered(
             texts,
             (value, zone),
             lambda: (
@@ -133,7 +134,7 @@ def _formatter(kind: str, app: Flask):
 
     def format_value(value, fmt: str = "long" if kind == "date" else "short") -> str:
         locale, zone = app.config["BABEL_DEFAULT_LOCALE"], _zone(app)
-        return _remembered(texts, (value, fmt, locale, zone), lambda: formatted(value, fmt, locale, zone))
+        return remembered(texts, (value, fmt, locale, zone), lambda: formatted(value, fmt, locale, zone))
 
     def formatted(value, fmt: str, locale: str, zone: ZoneInfo) -> str:
         pattern = _date_pattern(kind, fmt, locale)

@@ -13,6 +13,7 @@ from flask import current_app, url_for
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
+from ..templating import remembered
 from .queries import Node, ThreadComment
 from .section import ThreadView
 
@@ -43,10 +44,9 @@ def _words() -> _Words:
     return known[locale]
 
 
-# The <time> of each comment shown, by the site's language and zone and the comment's time: a page shows the
-# same fifty times at every render. Bounded; valid forever (the texts are pure functions of those three).
-_TIMES: dict[tuple[str, str], dict] = {}
-_TIMES_KEPT = 8192
+# The <time> of each comment shown, by its time and the site's language and zone: a page shows the same
+# fifty times at every render. Bounded like the date texts; valid forever (pure functions of those three).
+_TIMES: dict[tuple, str] = {}
 
 
 def render_thread(nodes: Sequence[Node], view: ThreadView) -> Markup:
@@ -55,18 +55,15 @@ def render_thread(nodes: Sequence[Node], view: ThreadView) -> Markup:
     filters = env.filters
     iso, day, clock = filters["isodatetime"], filters["date"], filters["time"]
     config = current_app.config
-    times = _TIMES.setdefault((config["BABEL_DEFAULT_LOCALE"], config["BABEL_DEFAULT_TIMEZONE"]), {})
+    locale, zone = config["BABEL_DEFAULT_LOCALE"], config["BABEL_DEFAULT_TIMEZONE"]
 
     def time_element(at) -> str:
         """A comment's <time>: the same three texts as the filters give, joined once per distinct time."""
-        text = times.get(at)
-        if text is None:
-            if len(times) >= _TIMES_KEPT:
-                times.clear()
-            text = times[at] = (
-                f'<time datetime="{escape(iso(at))}">{escape(day(at, "medium"))}, {escape(clock(at))}</time>'
-            )
-        return text
+        return remembered(
+            _TIMES,
+            (at, locale, zone),
+            lambda: f'<time datetime="{escape(iso(at))}">{escape(day(at, "medium"))}, {escape(clock(at))}</time>',
+        )
 
     words = _words()
     buttons: Callable | None = None
